@@ -1,0 +1,266 @@
+//! The one model both request shapes normalise to.
+//!
+//! A Qualytics-style `POST /api/datastores` body and a CRAFT-style `POST /assets/data` body say the
+//! same thing with different field names and nesting; [`crate::validate::analyze`] reads either
+//! into a [`DatastoreRequest`]. Values may still hold `${key}` placeholders (resolved later, from a
+//! secret); a port given as a placeholder is kept as text in [`PortSpec::Template`].
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::secret::Secret;
+
+/// Which request body a payload is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Shape {
+    /// Qualytics-style `POST /api/datastores`.
+    Qualytics,
+    /// CRAFT-style `POST /assets/data`.
+    Craft,
+}
+
+impl Shape {
+    /// The shape's name in messages.
+    #[must_use]
+    pub fn describe(self) -> &'static str {
+        match self {
+            Shape::Qualytics => "Qualytics-style `POST /api/datastores` body",
+            Shape::Craft => "CRAFT-style `POST /assets/data` body",
+        }
+    }
+}
+
+/// What the datastore is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum DatastoreKind {
+    /// Read-only: the platform reads, profiles and scans it.
+    #[default]
+    Source,
+    /// Read-write: the platform writes its results (anomalies, check metrics) into it.
+    Enrichment,
+}
+
+impl DatastoreKind {
+    /// `source` or `enrichment`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatastoreKind::Source => "source",
+            DatastoreKind::Enrichment => "enrichment",
+        }
+    }
+}
+
+/// The kind of database behind a connection. Only PostgreSQL today; the enum leaves room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Connector {
+    /// PostgreSQL (`"type": "postgresql"`, any case).
+    Postgresql,
+}
+
+impl Connector {
+    /// Every connector, with the `type` value that selects it.
+    pub const ALL: &'static [(&'static str, Connector)] = &[("postgresql", Connector::Postgresql)];
+
+    /// The connector for a `type` value (case-insensitive).
+    #[must_use]
+    pub fn from_type(value: &str) -> Option<Connector> {
+        Self::ALL
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(value))
+            .map(|(_, c)| *c)
+    }
+
+    /// The canonical `type` value.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Connector::Postgresql => "postgresql",
+        }
+    }
+
+    /// The port the database listens on unless configured otherwise.
+    #[must_use]
+    pub fn default_port(self) -> u16 {
+        match self {
+            Connector::Postgresql => 5432,
+        }
+    }
+}
+
+/// libpq's `sslmode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SslMode {
+    /// Never encrypt.
+    Disable,
+    /// Try without TLS first; encrypt only if the server insists.
+    Allow,
+    /// Try TLS first; fall back to plain text (libpq's default).
+    Prefer,
+    /// Encrypt; do not verify the server.
+    Require,
+    /// Encrypt and verify the server's certificate chains to a trusted CA.
+    VerifyCa,
+    /// Encrypt, verify the chain and that the certificate names the host.
+    VerifyFull,
+}
+
+impl SslMode {
+    /// Every mode, weakest first.
+    pub const ALL: [SslMode; 6] = [
+        SslMode::Disable,
+        SslMode::Allow,
+        SslMode::Prefer,
+        SslMode::Require,
+        SslMode::VerifyCa,
+        SslMode::VerifyFull,
+    ];
+
+    /// The libpq spelling (exact, lowercase).
+    #[must_use]
+    pub fn parse(value: &str) -> Option<SslMode> {
+        Self::ALL.into_iter().find(|m| m.as_str() == value)
+    }
+
+    /// The libpq spelling.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Allow => "allow",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+
+    /// True when the connection is never made without TLS.
+    #[must_use]
+    pub fn requires_tls(self) -> bool {
+        matches!(
+            self,
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull
+        )
+    }
+
+    /// True when the server's certificate is checked.
+    #[must_use]
+    pub fn verifies_server(self) -> bool {
+        matches!(self, SslMode::VerifyCa | SslMode::VerifyFull)
+    }
+}
+
+impl fmt::Display for SslMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A port: a number, or text holding `${key}` placeholders to be resolved first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortSpec {
+    /// A checked port, 1–65535.
+    Number(u16),
+    /// A template such as `${db_port}`.
+    Template(String),
+}
+
+impl fmt::Display for PortSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PortSpec::Number(n) => write!(f, "{n}"),
+            PortSpec::Template(t) => f.write_str(t),
+        }
+    }
+}
+
+/// How to reach a PostgreSQL server and log in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    /// The connection's own name (Qualytics `connection.name`), if given.
+    pub name: Option<String>,
+    /// The database product.
+    pub connector: Connector,
+    /// DNS name or IP address.
+    pub host: String,
+    /// TCP port.
+    pub port: PortSpec,
+    /// Role to log in as.
+    pub username: String,
+    /// Its password, if given.
+    pub password: Option<Secret>,
+    /// TLS mode; `None` means libpq's default, `prefer`.
+    pub ssl_mode: Option<SslMode>,
+    /// PEM CA bundle for `verify-ca` / `verify-full`.
+    pub ssl_root_cert: Option<String>,
+}
+
+/// A stored connection's id: Qualytics uses integers, other registries strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ConnectionId {
+    /// An integer id.
+    Number(u64),
+    /// A textual id (UUID, slug).
+    Text(String),
+}
+
+impl fmt::Display for ConnectionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectionId::Number(n) => write!(f, "{n}"),
+            ConnectionId::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// A new connection, or a reference to one already stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectionRef {
+    /// Connection details given in the request.
+    New(Connection),
+    /// `connection_id`: reuse a stored connection's host, port and credentials.
+    Existing(ConnectionId),
+}
+
+/// A datastore registration, whichever shape it came in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatastoreRequest {
+    /// The shape it was read from.
+    pub shape: Shape,
+    /// Display name of the datastore.
+    pub name: String,
+    /// Free text (CRAFT `description`).
+    pub description: Option<String>,
+    /// Teams that may see it (Qualytics); empty for CRAFT.
+    pub teams: Vec<String>,
+    /// Source or enrichment.
+    pub kind: DatastoreKind,
+    /// Discover the catalog right after creation.
+    pub trigger_catalog: bool,
+    /// Prefix for the tables written into the enrichment datastore.
+    pub enrichment_prefix: Option<String>,
+    /// Database name.
+    pub database: String,
+    /// Schema name.
+    pub schema: String,
+    /// How to connect.
+    pub connection: ConnectionRef,
+}
+
+impl DatastoreRequest {
+    /// The connection details, when the request carries them.
+    #[must_use]
+    pub fn new_connection(&self) -> Option<&Connection> {
+        match &self.connection {
+            ConnectionRef::New(c) => Some(c),
+            ConnectionRef::Existing(_) => None,
+        }
+    }
+}

@@ -1,0 +1,1566 @@
+//! Payload validation: `validate(payload) -> Report`.
+//!
+//! One pass over the JSON reports every problem (never stopping at the first), each with the JSON
+//! Pointer of the field as submitted, what is wrong and how to fix it. When nothing is an error the
+//! same pass yields the normalised [`DatastoreRequest`].
+
+use serde_json::{Map, Value};
+
+use crate::diagnostic::{Diagnostic, Path, Report};
+use crate::host::{HostProblem, check_host};
+use crate::ident::{MAX_NAME_BYTES, NameProblem, check_name};
+use crate::model::{
+    Connection, ConnectionId, ConnectionRef, Connector, DatastoreKind, DatastoreRequest, PortSpec,
+    Shape, SslMode,
+};
+use crate::placeholder::{self, mentions_placeholder};
+use crate::secret::Secret;
+
+/// The result of reading a payload: the report, and the model when the report has no errors.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// Every finding.
+    pub report: Report,
+    /// The shape the payload was read as, when it could be told.
+    pub shape: Option<Shape>,
+    /// The normalised request; `Some` exactly when `report.is_valid()`.
+    pub request: Option<DatastoreRequest>,
+}
+
+/// Validates a payload of either shape. Never fails, never panics; see [`analyze`].
+#[must_use]
+pub fn validate(payload: &Value) -> Report {
+    analyze(payload, None).report
+}
+
+/// Reads a payload into a report and, if it is valid, the normalised request. `shape` forces the
+/// shape (an HTTP route knows which body it takes); `None` tells it from the fields present.
+#[must_use]
+pub fn analyze(payload: &Value, shape: Option<Shape>) -> Analysis {
+    let mut w = Walker::default();
+    let root = Path::ROOT;
+    let Some(obj) = payload.as_object() else {
+        w.push(Diagnostic::error(
+            "payload/not-an-object",
+            &root,
+            format!("the payload is {}, not a JSON object", describe(payload)),
+            "send a JSON object such as {\"name\": …, \"connection\": {…}} (Qualytics) or \
+             {\"name\": …, \"config\": {…}, \"credentials\": {…}} (CRAFT)",
+        ));
+        return w.finish(None, None);
+    };
+    let shape = match shape {
+        Some(s) => s,
+        None => match detect_shape(obj) {
+            Ok(s) => s,
+            Err(d) => {
+                w.push(d);
+                return w.finish(None, None);
+            }
+        },
+    };
+    let request = match shape {
+        Shape::Qualytics => w.qualytics(obj, &root),
+        Shape::Craft => w.craft(obj, &root),
+    };
+    w.finish(Some(shape), request)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shapes and their fields
+
+const Q_TOP: &[&str] = &[
+    "name",
+    "teams",
+    "database",
+    "schema",
+    "enrich_only",
+    "enrichment_only",
+    "trigger_catalog",
+    "trigger_sync",
+    "enrichment_prefix",
+    "connection",
+    "connection_id",
+];
+const Q_CONNECTION: &[&str] = &[
+    "name",
+    "type",
+    "host",
+    "port",
+    "username",
+    "password",
+    "ssl_mode",
+    "ssl_root_cert",
+];
+const C_TOP: &[&str] = &["name", "description", "type", "config", "credentials"];
+const C_CONFIG: &[&str] = &[
+    "host",
+    "port",
+    "database",
+    "schema",
+    "ssl_mode",
+    "ssl_root_cert",
+];
+const C_CREDENTIALS: &[&str] = &["username", "password"];
+
+/// Where each shape's objects are and which fields they take (for misplaced-field hints).
+fn layout(shape: Shape) -> &'static [(&'static str, &'static [&'static str])] {
+    match shape {
+        Shape::Qualytics => &[("", Q_TOP), ("/connection", Q_CONNECTION)],
+        Shape::Craft => &[
+            ("", C_TOP),
+            ("/config", C_CONFIG),
+            ("/credentials", C_CREDENTIALS),
+        ],
+    }
+}
+
+/// Names people write for our fields (other tools' spellings), lowercased.
+const SYNONYMS: &[(&str, &str)] = &[
+    ("user", "username"),
+    ("usr", "username"),
+    ("login", "username"),
+    ("pass", "password"),
+    ("passwd", "password"),
+    ("pwd", "password"),
+    ("hostname", "host"),
+    ("server", "host"),
+    ("address", "host"),
+    ("dbname", "database"),
+    ("db", "database"),
+    ("database_name", "database"),
+    ("sslmode", "ssl_mode"),
+    ("ssl", "ssl_mode"),
+    ("sslrootcert", "ssl_root_cert"),
+    ("ssl_ca", "ssl_root_cert"),
+    ("ca_cert", "ssl_root_cert"),
+    ("search_path", "schema"),
+    ("schema_name", "schema"),
+    ("team", "teams"),
+    ("connector", "type"),
+    ("enrichment", "enrich_only"),
+    ("config", "connection"),
+    ("connection", "config"),
+];
+
+fn detect_shape(obj: &Map<String, Value>) -> Result<Shape, Diagnostic> {
+    let has = |k: &str| obj.contains_key(k);
+    let q_strong = has("connection") || has("connection_id");
+    let c_strong = has("config") || has("credentials");
+    if q_strong && c_strong {
+        return Err(Diagnostic::error(
+            "payload/mixed-shapes",
+            &Path::ROOT,
+            "the payload mixes the two request shapes: it has `connection`/`connection_id` \
+             (Qualytics) and `config`/`credentials` (CRAFT)",
+            "use one shape: Qualytics puts host, port, username and password in `connection`; \
+             CRAFT puts host, port, database, schema and ssl_mode in `config` and username and \
+             password in `credentials`",
+        ));
+    }
+    if q_strong {
+        return Ok(Shape::Qualytics);
+    }
+    if c_strong {
+        return Ok(Shape::Craft);
+    }
+    let q_weak = [
+        "teams",
+        "enrich_only",
+        "enrichment_only",
+        "trigger_catalog",
+        "trigger_sync",
+        "enrichment_prefix",
+    ]
+    .iter()
+    .any(|k| has(k));
+    let c_weak = has("description") || has("type");
+    match (q_weak, c_weak) {
+        (true, false) => Ok(Shape::Qualytics),
+        (false, true) => Ok(Shape::Craft),
+        _ => {
+            let flat = ["host", "port", "username", "password"]
+                .iter()
+                .any(|k| has(k));
+            let mut help = String::from(
+                "a Qualytics-style body nests the server in `connection` ({\"name\", \"teams\", \
+                 \"database\", \"schema\", \"connection\": {\"type\", \"host\", \"port\", \
+                 \"username\", \"password\"}}); a CRAFT-style body has `config` ({\"host\", \
+                 \"port\", \"database\", \"schema\", \"ssl_mode\"}) and `credentials` \
+                 ({\"username\", \"password\"})",
+            );
+            if flat {
+                help.push_str(
+                    "; the host, port, username and password given at the top level belong in \
+                     one of those objects",
+                );
+            }
+            Err(Diagnostic::error(
+                "payload/unknown-shape",
+                &Path::ROOT,
+                "cannot tell which request this is: it has neither `connection`/`connection_id` \
+                 (Qualytics) nor `config`/`credentials` (CRAFT)",
+                help,
+            ))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The walker
+
+#[derive(Default)]
+struct Walker {
+    diags: Vec<Diagnostic>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Need {
+    Required,
+    Optional,
+}
+
+/// The fields both shapes hold for a new connection, read from wherever the shape keeps them.
+struct ConnFields<'v> {
+    name: Option<&'v str>,
+    connector: Option<Connector>,
+    host: Option<String>,
+    port: Option<PortSpec>,
+    username: Option<&'v str>,
+    password: Option<&'v str>,
+    ssl_mode: Option<SslMode>,
+    ssl_root_cert: Option<&'v str>,
+}
+
+impl Walker {
+    fn push(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn finish(self, shape: Option<Shape>, request: Option<DatastoreRequest>) -> Analysis {
+        let report = Report::from_diagnostics(self.diags);
+        let request = if report.is_valid() { request } else { None };
+        Analysis {
+            report,
+            shape,
+            request,
+        }
+    }
+
+    // ----- Qualytics -----
+
+    fn qualytics(&mut self, obj: &Map<String, Value>, root: &Path<'_>) -> Option<DatastoreRequest> {
+        self.unknown_fields(obj, root, Q_TOP, Shape::Qualytics);
+        let name = self.text(obj, root, "name", Need::Required);
+        let teams = self.teams(obj, root);
+        let database = self.pg_name(obj, root, "database", Need::Required);
+        let schema = self.pg_name(obj, root, "schema", Need::Required);
+        let enrich_only = self.aliased_bool(obj, root, "enrich_only", "enrichment_only");
+        let trigger_catalog = self.aliased_bool(obj, root, "trigger_catalog", "trigger_sync");
+        let kind = if enrich_only == Some(true) {
+            DatastoreKind::Enrichment
+        } else {
+            DatastoreKind::Source
+        };
+        let prefix = self.enrichment_prefix(obj, root, kind);
+
+        let conn_path = root.key("connection");
+        let id_path = root.key("connection_id");
+        let connection = match (non_null(obj, "connection"), non_null(obj, "connection_id")) {
+            (Some(_), Some(_)) => {
+                self.push(Diagnostic::error(
+                    "connection/both-new-and-existing",
+                    &id_path,
+                    "the payload has both `connection` and `connection_id`",
+                    "send `connection` to create a new connection, or `connection_id` to reuse a \
+                     stored one — not both",
+                ));
+                None
+            }
+            (None, None) => {
+                self.push(Diagnostic::error(
+                    "field/required",
+                    &conn_path,
+                    "`connection` is required (or `connection_id` to reuse a stored connection)",
+                    "add \"connection\": {\"type\": \"postgresql\", \"host\": …, \"port\": 5432, \
+                     \"username\": …, \"password\": …}",
+                ));
+                None
+            }
+            (None, Some(id)) => self
+                .connection_id(id, &id_path)
+                .map(ConnectionRef::Existing),
+            (Some(conn), None) => match conn.as_object() {
+                None => {
+                    self.wrong_type(&conn_path, conn, "an object");
+                    None
+                }
+                Some(c) => {
+                    self.unknown_fields(c, &conn_path, Q_CONNECTION, Shape::Qualytics);
+                    let fields = ConnFields {
+                        name: self.text(c, &conn_path, "name", Need::Optional),
+                        connector: self.connector(c, &conn_path, "type"),
+                        host: self.host(c, &conn_path),
+                        port: self.port(c, &conn_path, Need::Required),
+                        username: self.username(c, &conn_path),
+                        password: self.password(c, &conn_path),
+                        ssl_mode: self.ssl_mode(c, &conn_path),
+                        ssl_root_cert: self.text(c, &conn_path, "ssl_root_cert", Need::Optional),
+                    };
+                    self.tls_consistency(&fields, &conn_path);
+                    build_connection(fields).map(ConnectionRef::New)
+                }
+            },
+        };
+
+        Some(DatastoreRequest {
+            shape: Shape::Qualytics,
+            name: name?.to_owned(),
+            description: None,
+            teams: teams?,
+            kind,
+            trigger_catalog: trigger_catalog.unwrap_or(false),
+            enrichment_prefix: prefix.map(str::to_owned),
+            database: database?.to_owned(),
+            schema: schema?.to_owned(),
+            connection: connection?,
+        })
+    }
+
+    fn teams(&mut self, obj: &Map<String, Value>, root: &Path<'_>) -> Option<Vec<String>> {
+        let path = root.key("teams");
+        let value = self.field(obj, root, "teams", Need::Required, "[\"Public\"]")?;
+        let Some(items) = value.as_array() else {
+            let help = match value.as_str() {
+                Some(s) => format!("write a list, even for one team: [{}]", json_str(s)),
+                None => "write a list of team names, e.g. [\"Public\"]".to_owned(),
+            };
+            self.push(Diagnostic::error(
+                "field/wrong-type",
+                &path,
+                format!(
+                    "`teams` must be an array of strings, not {}",
+                    describe(value)
+                ),
+                help,
+            ));
+            return None;
+        };
+        if items.is_empty() {
+            self.push(Diagnostic::error(
+                "teams/empty",
+                &path,
+                "`teams` is empty: a datastore belongs to at least one team",
+                "add a team, e.g. [\"Public\"] to make it visible to everyone",
+            ));
+            return None;
+        }
+        let mut out: Vec<String> = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let p = path.index(i);
+            match item.as_str() {
+                None => {
+                    self.wrong_type(&p, item, "a string (a team name)");
+                    ok = false;
+                }
+                Some("") => {
+                    self.empty(&p, "team name");
+                    ok = false;
+                }
+                Some(s) => {
+                    self.placeholders(&p, s);
+                    self.whitespace(&p, s, "team name");
+                    if out.iter().any(|t| t == s) {
+                        self.push(Diagnostic::warning(
+                            "teams/duplicate",
+                            &p,
+                            format!("team {} is listed twice", json_str(s)),
+                            "remove the repeated entry",
+                        ));
+                    } else {
+                        out.push(s.to_owned());
+                    }
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn enrichment_prefix<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        root: &Path<'_>,
+        kind: DatastoreKind,
+    ) -> Option<&'v str> {
+        let path = root.key("enrichment_prefix");
+        let prefix = self.text(obj, root, "enrichment_prefix", Need::Optional)?;
+        if mentions_placeholder(prefix) {
+            return Some(prefix);
+        }
+        const SUFFIX: &str = "_check_metrics";
+        let max = MAX_NAME_BYTES - SUFFIX.len();
+        let lower = prefix.to_ascii_lowercase();
+        let first_ok = prefix
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
+        let chars_ok = prefix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !(first_ok && chars_ok) {
+            let cleaned: String = lower
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let cleaned = if cleaned.starts_with(|c: char| c.is_ascii_digit()) {
+                format!("_{cleaned}")
+            } else {
+                cleaned
+            };
+            self.push(Diagnostic::error(
+                "enrichment/prefix-invalid",
+                &path,
+                format!(
+                    "enrichment prefix {} does not make valid unquoted table names",
+                    json_str(prefix)
+                ),
+                format!(
+                    "start with a letter or `_` and use only lowercase letters, digits and `_`, \
+                     e.g. {}",
+                    json_str(&cleaned)
+                ),
+            ));
+        } else if prefix != lower {
+            self.push(Diagnostic::error(
+                "enrichment/prefix-uppercase",
+                &path,
+                format!(
+                    "enrichment prefix {} has upper-case letters; unquoted table names are folded \
+                     to lower case, so the tables would not be named as written",
+                    json_str(prefix)
+                ),
+                format!("use {}", json_str(&lower)),
+            ));
+        }
+        if prefix.len() > max {
+            self.push(Diagnostic::error(
+                "enrichment/prefix-too-long",
+                &path,
+                format!(
+                    "enrichment prefix is {} bytes; with `{SUFFIX}` appended the table name \
+                     would exceed PostgreSQL's {MAX_NAME_BYTES}-byte limit and be truncated",
+                    prefix.len()
+                ),
+                format!("use at most {max} bytes"),
+            ));
+        }
+        if kind == DatastoreKind::Enrichment {
+            self.push(Diagnostic::warning(
+                "enrichment/prefix-on-enrichment",
+                &path,
+                "`enrichment_prefix` is set on an enrichment datastore; the prefix belongs to \
+                 the source datastore whose results are written",
+                "set the prefix on the source datastore that links to this one, or drop it here",
+            ));
+        }
+        Some(prefix)
+    }
+
+    fn connection_id(&mut self, id: &Value, path: &Path<'_>) -> Option<ConnectionId> {
+        match id {
+            Value::Number(n) => match n.as_u64() {
+                Some(v) if v > 0 => Some(ConnectionId::Number(v)),
+                _ => {
+                    self.push(Diagnostic::error(
+                        "connection/id-invalid",
+                        path,
+                        format!("`connection_id` {n} is not a positive whole number"),
+                        "use the id of a stored connection, as listed by `GET /api/connections`",
+                    ));
+                    None
+                }
+            },
+            Value::String(s) if s.trim().is_empty() => {
+                self.empty(path, "connection id");
+                None
+            }
+            Value::String(s) => Some(ConnectionId::Text(s.clone())),
+            other => {
+                self.wrong_type(path, other, "a positive integer or a string id");
+                None
+            }
+        }
+    }
+
+    // ----- CRAFT -----
+
+    fn craft(&mut self, obj: &Map<String, Value>, root: &Path<'_>) -> Option<DatastoreRequest> {
+        self.unknown_fields(obj, root, C_TOP, Shape::Craft);
+        let name = self.text(obj, root, "name", Need::Required);
+        let description = self.text_allow_empty(obj, root, "description");
+        let connector = self.connector(obj, root, "type");
+
+        let config_path = root.key("config");
+        let config = self.object(obj, root, "config");
+        let (host, port, database, schema, ssl_mode, ssl_root_cert) = match config {
+            Some(c) => {
+                self.unknown_fields(c, &config_path, C_CONFIG, Shape::Craft);
+                (
+                    self.host(c, &config_path),
+                    self.port(c, &config_path, Need::Optional),
+                    self.pg_name(c, &config_path, "database", Need::Required),
+                    self.pg_name(c, &config_path, "schema", Need::Optional),
+                    self.ssl_mode(c, &config_path),
+                    self.text(c, &config_path, "ssl_root_cert", Need::Optional),
+                )
+            }
+            None => (None, None, None, None, None, None),
+        };
+        let port_defaulted = config.is_some_and(|c| non_null(c, "port").is_none());
+        let schema_defaulted = config.is_some_and(|c| non_null(c, "schema").is_none());
+
+        let cred_path = root.key("credentials");
+        let (username, password) = match self.object(obj, root, "credentials") {
+            Some(c) => {
+                self.unknown_fields(c, &cred_path, C_CREDENTIALS, Shape::Craft);
+                (self.username(c, &cred_path), self.password(c, &cred_path))
+            }
+            None => (None, None),
+        };
+
+        let fields = ConnFields {
+            name: None,
+            connector,
+            host,
+            port: if port_defaulted {
+                Some(PortSpec::Number(Connector::Postgresql.default_port()))
+            } else {
+                port
+            },
+            username,
+            password,
+            ssl_mode,
+            ssl_root_cert,
+        };
+        if config.is_some() {
+            self.tls_consistency(&fields, &config_path);
+        }
+        let connection = build_connection(fields);
+        let schema = if schema_defaulted {
+            Some("public")
+        } else {
+            schema
+        };
+        Some(DatastoreRequest {
+            shape: Shape::Craft,
+            name: name?.to_owned(),
+            description: description.map(str::to_owned),
+            teams: Vec::new(),
+            kind: DatastoreKind::Source,
+            trigger_catalog: false,
+            enrichment_prefix: None,
+            database: database?.to_owned(),
+            schema: schema?.to_owned(),
+            connection: ConnectionRef::New(connection?),
+        })
+    }
+
+    // ----- connection fields shared by both shapes -----
+
+    fn connector(
+        &mut self,
+        obj: &Map<String, Value>,
+        parent: &Path<'_>,
+        key: &str,
+    ) -> Option<Connector> {
+        let path = parent.key(key);
+        let value = self.text(obj, parent, key, Need::Required)?;
+        if let Some(c) = Connector::from_type(value) {
+            return Some(c);
+        }
+        let lower = value.to_ascii_lowercase();
+        let help = if ["postgres", "pg", "pgsql", "psql", "postgre", "postgressql"]
+            .contains(&lower.as_str())
+        {
+            format!("write \"postgresql\" (not {})", json_str(value))
+        } else {
+            "pgconnect connects to PostgreSQL: set `type` to \"postgresql\"".to_owned()
+        };
+        self.push(Diagnostic::error(
+            "connection/unsupported-type",
+            &path,
+            format!("connector type {} is not supported", json_str(value)),
+            help,
+        ));
+        None
+    }
+
+    fn host(&mut self, obj: &Map<String, Value>, parent: &Path<'_>) -> Option<String> {
+        let path = parent.key("host");
+        let host = self.text(obj, parent, "host", Need::Required)?;
+        if mentions_placeholder(host) {
+            return Some(host.to_owned());
+        }
+        match check_host(host) {
+            Ok((_, notes)) => {
+                if notes.underscore {
+                    self.push(Diagnostic::warning(
+                        "connection/host-underscore",
+                        &path,
+                        format!(
+                            "host {} holds `_`, which DNS host names may not (RFC 1123)",
+                            json_str(host)
+                        ),
+                        "most resolvers will not find it; use the server's DNS name or IP address \
+                         (container service names with `_` resolve only inside their network)",
+                    ));
+                }
+                if notes.loopback {
+                    self.push(Diagnostic::warning(
+                        "connection/host-loopback",
+                        &path,
+                        format!(
+                            "host {} is the loopback address of the machine that connects, not \
+                             of your database server",
+                            json_str(host)
+                        ),
+                        "use the database server's DNS name or IP address as the platform can \
+                         reach it; keep localhost only if the database runs on the platform's \
+                         own machine",
+                    ));
+                }
+                Some(host.to_owned())
+            }
+            Err(problem) => {
+                let (code, message, help) = host_problem_text(host, &problem);
+                self.push(Diagnostic::error(code, &path, message, help));
+                None
+            }
+        }
+    }
+
+    fn port(
+        &mut self,
+        obj: &Map<String, Value>,
+        parent: &Path<'_>,
+        need: Need,
+    ) -> Option<PortSpec> {
+        let path = parent.key("port");
+        let value = self.field(obj, parent, "port", need, "5432")?;
+        match value {
+            Value::Number(n) => {
+                if let Some(v) = n.as_u64() {
+                    self.port_range(&path, &v.to_string(), u16::try_from(v).ok())
+                } else if n.as_i64().is_some() {
+                    self.port_range(&path, &n.to_string(), None)
+                } else {
+                    self.push(Diagnostic::error(
+                        "connection/port-not-a-number",
+                        &path,
+                        format!("port {n} is not a whole number"),
+                        "write the port as a whole number between 1 and 65535, e.g. 5432",
+                    ));
+                    None
+                }
+            }
+            Value::String(s) => {
+                if s.is_empty() {
+                    self.empty(&path, "port");
+                    return None;
+                }
+                if mentions_placeholder(s) {
+                    return self
+                        .placeholders(&path, s)
+                        .then(|| PortSpec::Template(s.clone()));
+                }
+                if s.bytes().all(|b| b.is_ascii_digit()) {
+                    return self.port_range(&path, s, s.parse::<u16>().ok());
+                }
+                let trimmed = s.trim();
+                let help = if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit()) {
+                    format!("remove the spaces: \"{trimmed}\"")
+                } else {
+                    "write the port as a number between 1 and 65535, e.g. 5432 (PostgreSQL's \
+                     default), or as a `${key}` placeholder"
+                        .to_owned()
+                };
+                self.push(Diagnostic::error(
+                    "connection/port-not-a-number",
+                    &path,
+                    format!("port {} is not a number", json_str(s)),
+                    help,
+                ));
+                None
+            }
+            other => {
+                self.wrong_type(&path, other, "an integer (or a numeric string)");
+                None
+            }
+        }
+    }
+
+    fn port_range(
+        &mut self,
+        path: &Path<'_>,
+        written: &str,
+        value: Option<u16>,
+    ) -> Option<PortSpec> {
+        match value {
+            Some(p) if p >= 1 => Some(PortSpec::Number(p)),
+            _ => {
+                self.push(Diagnostic::error(
+                    "connection/port-out-of-range",
+                    path,
+                    format!("port {written} is outside 1–65535"),
+                    "use the port the server listens on; PostgreSQL's default is 5432",
+                ));
+                None
+            }
+        }
+    }
+
+    fn username<'v>(&mut self, obj: &'v Map<String, Value>, parent: &Path<'_>) -> Option<&'v str> {
+        let path = parent.key("username");
+        let user = self.pg_name(obj, parent, "username", Need::Required)?;
+        if !mentions_placeholder(user) && is_well_known_superuser(user) {
+            self.push(Diagnostic::warning(
+                "connection/superuser-username",
+                &path,
+                format!(
+                    "username {} is a well-known superuser account",
+                    json_str(user)
+                ),
+                "connect with a dedicated least-privilege role: `pgconnect grants --kind source \
+                 --role <name> --database <db> --schema <schema> --create-role` writes the SQL",
+            ));
+        }
+        Some(user)
+    }
+
+    fn password<'v>(&mut self, obj: &'v Map<String, Value>, parent: &Path<'_>) -> Option<&'v str> {
+        let path = parent.key("password");
+        let value = self.field(obj, parent, "password", Need::Required, "\"…\"")?;
+        let Some(pw) = value.as_str() else {
+            // never echo the value: a number typed as password is still a password
+            self.push(Diagnostic::error(
+                "field/wrong-type",
+                &path,
+                format!("`password` must be a string, not {}", json_type(value)),
+                "put the password in quotes",
+            ));
+            return None;
+        };
+        if pw.is_empty() {
+            self.empty(&path, "password");
+            return None;
+        }
+        self.placeholders(&path, pw);
+        if pw != pw.trim() {
+            self.push(Diagnostic::warning(
+                "field/surrounding-whitespace",
+                &path,
+                "the password starts or ends with whitespace",
+                "check that the spaces are part of the password and not left over from pasting",
+            ));
+        }
+        Some(pw)
+    }
+
+    fn ssl_mode(&mut self, obj: &Map<String, Value>, parent: &Path<'_>) -> Option<SslMode> {
+        let path = parent.key("ssl_mode");
+        let Some(value) = self.text(obj, parent, "ssl_mode", Need::Optional) else {
+            if non_null(obj, "ssl_mode").is_none() {
+                self.push(Diagnostic::info(
+                    "connection/ssl-mode-default",
+                    &path,
+                    "no ssl_mode given: the connection uses libpq's default, prefer (encrypted \
+                     only if the server offers it, and the server is not verified)",
+                    "set ssl_mode to verify-full to encrypt and verify the server",
+                ));
+            }
+            return None;
+        };
+        if mentions_placeholder(value) {
+            return None;
+        }
+        let Some(mode) = SslMode::parse(value) else {
+            let lower = value.to_ascii_lowercase().replace('_', "-");
+            let help = match SslMode::parse(&lower) {
+                Some(m) => format!("write {}", json_str(m.as_str())),
+                None => {
+                    "use one of disable, allow, prefer, require, verify-ca, verify-full".to_owned()
+                }
+            };
+            self.push(Diagnostic::error(
+                "connection/ssl-mode-invalid",
+                &path,
+                format!("ssl_mode {} is not an SSL mode", json_str(value)),
+                help,
+            ));
+            return None;
+        };
+        match mode {
+            SslMode::Disable | SslMode::Allow | SslMode::Prefer => {
+                let what = match mode {
+                    SslMode::Disable => "never encrypts the connection",
+                    SslMode::Allow => "encrypts only if the server insists",
+                    _ => "falls back to an unencrypted connection when the server offers no TLS",
+                };
+                self.push(Diagnostic::warning(
+                    "connection/ssl-mode-insecure",
+                    &path,
+                    format!(
+                        "ssl_mode {mode} {what}: the password and data may cross the network \
+                         in clear text"
+                    ),
+                    "use verify-full (or at least require) unless the network path is trusted",
+                ));
+            }
+            SslMode::Require => self.push(Diagnostic::warning(
+                "connection/ssl-mode-unverified",
+                &path,
+                "ssl_mode require encrypts but does not verify the server, so a machine in the \
+                 middle can pose as it",
+                "use verify-full, with ssl_root_cert holding your CA's certificate if it is not a \
+                 public CA",
+            )),
+            SslMode::VerifyCa | SslMode::VerifyFull => {}
+        }
+        Some(mode)
+    }
+
+    fn tls_consistency(&mut self, f: &ConnFields<'_>, parent: &Path<'_>) {
+        if let Some(pem) = f.ssl_root_cert {
+            let path = parent.key("ssl_root_cert");
+            if !mentions_placeholder(pem) {
+                let begins = pem.matches("-----BEGIN CERTIFICATE-----").count();
+                let ends = pem.matches("-----END CERTIFICATE-----").count();
+                if begins == 0 || begins != ends {
+                    self.push(Diagnostic::error(
+                        "connection/ssl-root-cert-invalid",
+                        &path,
+                        "ssl_root_cert is not a PEM certificate bundle",
+                        "paste the CA certificate in PEM form: the text from \
+                         -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----",
+                    ));
+                }
+            }
+            if f.ssl_mode.is_some_and(|m| !m.verifies_server()) {
+                self.push(Diagnostic::warning(
+                    "connection/ssl-root-cert-unused",
+                    &path,
+                    "ssl_root_cert is given but ssl_mode does not verify the server, so the \
+                     certificate is not used",
+                    "set ssl_mode to verify-full (or verify-ca) to check the server against it",
+                ));
+            }
+        } else if let Some(mode) = f.ssl_mode.filter(|m| m.verifies_server()) {
+            self.push(Diagnostic::info(
+                "connection/ssl-root-cert-system",
+                &parent.key("ssl_mode"),
+                format!(
+                    "ssl_mode {mode} without ssl_root_cert checks the server against the \
+                     system's trusted CAs"
+                ),
+                "if your server's certificate comes from a private CA, paste that CA's \
+                 certificate into ssl_root_cert",
+            ));
+        }
+    }
+
+    /// A database, schema or user name: a non-empty string of at most 63 bytes without NUL.
+    fn pg_name<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        parent: &Path<'_>,
+        key: &str,
+        need: Need,
+    ) -> Option<&'v str> {
+        let path = parent.key(key);
+        let value = self.text(obj, parent, key, need)?;
+        if mentions_placeholder(value) {
+            return Some(value);
+        }
+        match check_name(value) {
+            Ok(()) => Some(value),
+            Err(NameProblem::Empty) => None, // reported by text()
+            Err(NameProblem::TooLong { bytes, truncated }) => {
+                self.push(Diagnostic::error(
+                    "name/too-long",
+                    &path,
+                    format!(
+                        "{key} is {bytes} bytes; PostgreSQL names hold at most {MAX_NAME_BYTES} \
+                         bytes and the server would silently truncate it to {}",
+                        json_str(&truncated)
+                    ),
+                    format!(
+                        "use the name exactly as it exists on the server (at most \
+                         {MAX_NAME_BYTES} bytes)"
+                    ),
+                ));
+                None
+            }
+            Err(NameProblem::Nul) => {
+                self.push(Diagnostic::error(
+                    "name/has-nul",
+                    &path,
+                    format!("{key} holds a NUL character, which no PostgreSQL name can"),
+                    "remove the \\u0000 character",
+                ));
+                None
+            }
+        }
+    }
+
+    // ----- generic field access -----
+
+    /// The value at `key`, reporting a missing required field. `null` counts as absent.
+    fn field<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        parent: &Path<'_>,
+        key: &str,
+        need: Need,
+        example: &str,
+    ) -> Option<&'v Value> {
+        match obj.get(key) {
+            Some(Value::Null) | None => {
+                if need == Need::Required {
+                    let null = obj.get(key).is_some();
+                    self.push(Diagnostic::error(
+                        "field/required",
+                        &parent.key(key),
+                        if null {
+                            format!("`{key}` is required and may not be null")
+                        } else {
+                            format!("`{key}` is required")
+                        },
+                        format!("add \"{key}\": {example}"),
+                    ));
+                }
+                None
+            }
+            Some(v) => Some(v),
+        }
+    }
+
+    /// A non-empty string, with its placeholders checked and surrounding whitespace warned about
+    /// (except in PEM text, which ends in a newline by nature).
+    fn text<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        parent: &Path<'_>,
+        key: &str,
+        need: Need,
+    ) -> Option<&'v str> {
+        let path = parent.key(key);
+        let warn_whitespace = key != "ssl_root_cert";
+        let value = self.field(obj, parent, key, need, example_for(key))?;
+        let Some(s) = value.as_str() else {
+            self.wrong_type(&path, value, "a string");
+            return None;
+        };
+        if s.is_empty() {
+            self.empty(&path, key);
+            return None;
+        }
+        self.placeholders(&path, s);
+        if warn_whitespace {
+            self.whitespace(&path, s, key);
+        }
+        Some(s)
+    }
+
+    /// An optional string that may be empty (free text).
+    fn text_allow_empty<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        parent: &Path<'_>,
+        key: &str,
+    ) -> Option<&'v str> {
+        let path = parent.key(key);
+        let value = self.field(obj, parent, key, Need::Optional, "\"\"")?;
+        let Some(s) = value.as_str() else {
+            self.wrong_type(&path, value, "a string");
+            return None;
+        };
+        self.placeholders(&path, s);
+        Some(s)
+    }
+
+    fn object<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        parent: &Path<'_>,
+        key: &str,
+    ) -> Option<&'v Map<String, Value>> {
+        let value = self.field(obj, parent, key, Need::Required, "{…}")?;
+        let map = value.as_object();
+        if map.is_none() {
+            self.wrong_type(&parent.key(key), value, "an object");
+        }
+        map
+    }
+
+    /// A boolean that may be spelled two ways (`enrich_only` / `enrichment_only`).
+    fn aliased_bool(
+        &mut self,
+        obj: &Map<String, Value>,
+        parent: &Path<'_>,
+        primary: &str,
+        alias: &str,
+    ) -> Option<bool> {
+        let a = self.boolean(obj, parent, primary);
+        let b = self.boolean(obj, parent, alias);
+        match (a, b) {
+            (Some(x), Some(y)) if x == y => {
+                self.push(Diagnostic::warning(
+                    "field/duplicate-alias",
+                    &parent.key(alias),
+                    format!("`{alias}` repeats `{primary}`"),
+                    format!("keep only `{primary}`"),
+                ));
+                Some(x)
+            }
+            (Some(_), Some(_)) => {
+                self.push(Diagnostic::error(
+                    "field/conflicting-alias",
+                    &parent.key(alias),
+                    format!("`{alias}` and `{primary}` mean the same thing but disagree"),
+                    format!("keep only `{primary}` with the value you mean"),
+                ));
+                None
+            }
+            (x, y) => x.or(y),
+        }
+    }
+
+    fn boolean(&mut self, obj: &Map<String, Value>, parent: &Path<'_>, key: &str) -> Option<bool> {
+        let value = self.field(obj, parent, key, Need::Optional, "false")?;
+        match value {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) if s == "true" || s == "false" => {
+                self.push(Diagnostic::error(
+                    "field/wrong-type",
+                    &parent.key(key),
+                    format!("`{key}` must be a boolean, not the string {}", json_str(s)),
+                    format!("write {s} without quotes"),
+                ));
+                None
+            }
+            other => {
+                self.wrong_type(&parent.key(key), other, "a boolean (true or false)");
+                None
+            }
+        }
+    }
+
+    fn placeholders(&mut self, path: &Path<'_>, s: &str) -> bool {
+        if !mentions_placeholder(s) {
+            return true;
+        }
+        match placeholder::scan(s) {
+            Ok(_) => true,
+            Err(e) => {
+                self.push(Diagnostic::error(
+                    "field/placeholder-syntax",
+                    path,
+                    format!("{e}"),
+                    "write a placeholder as ${key}, where key holds letters, digits, `_`, `-`, \
+                     `.` or `/`; write $${ for a literal ${",
+                ));
+                false
+            }
+        }
+    }
+
+    fn whitespace(&mut self, path: &Path<'_>, s: &str, what: &str) {
+        if s != s.trim() && !s.trim().is_empty() {
+            self.push(Diagnostic::warning(
+                "field/surrounding-whitespace",
+                path,
+                format!("{what} {} starts or ends with whitespace", json_str(s)),
+                format!(
+                    "use {} unless the spaces are really part of it",
+                    json_str(s.trim())
+                ),
+            ));
+        }
+    }
+
+    fn empty(&mut self, path: &Path<'_>, what: &str) {
+        self.push(Diagnostic::error(
+            "field/empty",
+            path,
+            format!("{what} is empty"),
+            format!("fill in the {what}"),
+        ));
+    }
+
+    fn wrong_type(&mut self, path: &Path<'_>, value: &Value, expected: &str) {
+        let key = path.to_pointer();
+        let name = key.rsplit('/').next().unwrap_or_default();
+        let help = match (value, expected) {
+            (Value::Number(n), e) if e.starts_with("a string") => {
+                format!("put the value in quotes: \"{n}\"")
+            }
+            (Value::Array(a), e) if e.starts_with("a string") && a.len() == 1 => {
+                "give the single value, not a list".to_owned()
+            }
+            _ => format!("give {expected}"),
+        };
+        self.push(Diagnostic::error(
+            "field/wrong-type",
+            path,
+            format!("`{name}` must be {expected}, not {}", json_type(value)),
+            help,
+        ));
+    }
+
+    /// Warns about every field the object does not take, suggesting near misses and saying where a
+    /// misplaced field belongs.
+    fn unknown_fields(
+        &mut self,
+        obj: &Map<String, Value>,
+        path: &Path<'_>,
+        known: &[&'static str],
+        shape: Shape,
+    ) {
+        for key in obj.keys() {
+            if known.contains(&key.as_str()) {
+                continue;
+            }
+            let here = path.to_pointer();
+            let field_path = path.key(key);
+            let help = if let Some(s) = suggest(key, known) {
+                format!("did you mean `{s}`?")
+            } else if let Some(place) = belongs_elsewhere(key, &here, shape) {
+                format!("`{}` belongs at {place}", canonical(key))
+            } else {
+                format!(
+                    "remove it; this object takes {}",
+                    known
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            self.push(Diagnostic::warning(
+                "field/unknown",
+                &field_path,
+                format!(
+                    "unknown field `{key}` in {}; it is ignored",
+                    if here.is_empty() {
+                        "the payload".to_owned()
+                    } else {
+                        format!("`{here}`")
+                    }
+                ),
+                help,
+            ));
+        }
+    }
+}
+
+fn build_connection(f: ConnFields<'_>) -> Option<Connection> {
+    Some(Connection {
+        name: f.name.map(str::to_owned),
+        connector: f.connector?,
+        host: f.host?,
+        port: f.port?,
+        username: f.username?.to_owned(),
+        password: Some(Secret::new(f.password?)),
+        ssl_mode: f.ssl_mode,
+        ssl_root_cert: f.ssl_root_cert.map(str::to_owned),
+    })
+}
+
+fn non_null<'v>(obj: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
+    obj.get(key).filter(|v| !v.is_null())
+}
+
+fn canonical(key: &str) -> &str {
+    let lower = key.to_ascii_lowercase();
+    SYNONYMS
+        .iter()
+        .find(|(from, _)| *from == lower)
+        .map_or(key, |(_, to)| to)
+}
+
+/// A known field that `key` is probably a misspelling or another tool's name of.
+fn suggest(key: &str, known: &[&'static str]) -> Option<&'static str> {
+    let lower = key.to_ascii_lowercase();
+    if let Some(k) = known.iter().find(|k| **k == lower) {
+        return Some(k);
+    }
+    if let Some((_, to)) = SYNONYMS.iter().find(|(from, _)| *from == lower)
+        && let Some(k) = known.iter().find(|k| *k == to)
+    {
+        return Some(k);
+    }
+    let normalized = lower.replace('-', "_");
+    known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(&normalized, k), *k))
+        .filter(|(d, k)| *d <= 2 && *d * 3 <= k.len())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Where a field the current object does not take lives in this shape, if anywhere.
+fn belongs_elsewhere(key: &str, here: &str, shape: Shape) -> Option<String> {
+    let wanted = canonical(key);
+    layout(shape)
+        .iter()
+        .filter(|(place, _)| *place != here)
+        .find(|(_, fields)| fields.contains(&wanted))
+        .map(|(place, _)| format!("`{place}/{wanted}`"))
+}
+
+fn example_for(key: &str) -> &'static str {
+    match key {
+        "name" => "\"my-datastore\"",
+        "type" => "\"postgresql\"",
+        "host" => "\"db.example.com\"",
+        "username" => "\"qualytics_read_role\"",
+        "database" => "\"analytics\"",
+        "schema" => "\"public\"",
+        _ => "\"…\"",
+    }
+}
+
+const WELL_KNOWN_SUPERUSERS: &[&str] = &[
+    "postgres",
+    "root",
+    "admin",
+    "rdsadmin",
+    "rds_superuser",
+    "azure_superuser",
+    "azure_pg_admin",
+    "cloudsqladmin",
+    "cloudsqlsuperuser",
+    "alloydbadmin",
+    "alloydbsuperuser",
+    "supabase_admin",
+];
+
+fn is_well_known_superuser(user: &str) -> bool {
+    WELL_KNOWN_SUPERUSERS.contains(&user.to_ascii_lowercase().as_str())
+}
+
+fn host_problem_text(host: &str, p: &HostProblem) -> (&'static str, String, String) {
+    let shown = json_str(host);
+    match p {
+        HostProblem::Scheme { scheme, host: h } => (
+            "connection/host-has-scheme",
+            format!("host {shown} is a URL ({scheme}://…), not a host name"),
+            match h {
+                Some(h) => format!(
+                    "put only {} in host, and the port, user and database from the URL in their \
+                     own fields (or paste the URL into `pgconnect uri parse`)",
+                    json_str(h)
+                ),
+                None => "put only the server's name or IP address in host".to_owned(),
+            },
+        ),
+        HostProblem::Port { host: h, port } => (
+            "connection/host-has-port",
+            format!("host {shown} includes a port (:{port})"),
+            if port.is_empty() {
+                format!("remove the trailing `:` and use {}", json_str(h))
+            } else {
+                format!("put {} in host and {port} in port", json_str(h))
+            },
+        ),
+        HostProblem::Path { host: h, path } => (
+            "connection/host-has-path",
+            format!("host {shown} includes a path (/{path})"),
+            if path.is_empty() {
+                format!("remove the trailing `/` and use {}", json_str(h))
+            } else {
+                format!(
+                    "put {} in host; if {} is the database, it belongs in database",
+                    json_str(h),
+                    json_str(path)
+                )
+            },
+        ),
+        HostProblem::Whitespace { trimmed, inner } => (
+            "connection/host-has-space",
+            format!("host {shown} holds whitespace"),
+            if *inner {
+                "a host name has no spaces: check that only the server's name or address is in \
+                 host"
+                    .to_owned()
+            } else {
+                format!("remove the surrounding spaces: {}", json_str(trimmed))
+            },
+        ),
+        HostProblem::UserInfo { user, host: h } => (
+            "connection/host-has-user",
+            format!("host {shown} includes a user name ({user}@)"),
+            format!(
+                "put {} in host and {} in username",
+                json_str(h),
+                json_str(user)
+            ),
+        ),
+        HostProblem::NonAscii => (
+            "connection/host-invalid",
+            format!("host {shown} holds characters outside ASCII"),
+            "write an internationalised name in its ASCII (xn--…) form".to_owned(),
+        ),
+        HostProblem::BadIpv4 => (
+            "connection/host-invalid",
+            format!("host {shown} is not a valid IPv4 address"),
+            "write four numbers 0–255 separated by dots, without leading zeros (e.g. 10.0.0.5), \
+             or use a DNS name"
+                .to_owned(),
+        ),
+        HostProblem::BadIpv6 => (
+            "connection/host-invalid",
+            format!("host {shown} is not a valid IPv6 address"),
+            "write an IPv6 address such as 2001:db8::5 (brackets optional), or use a DNS name"
+                .to_owned(),
+        ),
+        HostProblem::TooLong { len } => (
+            "connection/host-invalid",
+            format!("host is {len} bytes; a DNS name holds at most 253"),
+            "check that only the server's name is in host".to_owned(),
+        ),
+        HostProblem::EmptyLabel => (
+            "connection/host-invalid",
+            format!("host {shown} has an empty label (a leading dot or `..`)"),
+            "remove the extra dot".to_owned(),
+        ),
+        HostProblem::LabelTooLong { label } => (
+            "connection/host-invalid",
+            format!(
+                "host label {} is {} bytes; a DNS label holds at most 63",
+                json_str(label),
+                label.len()
+            ),
+            "check the host name".to_owned(),
+        ),
+        HostProblem::LabelHyphen { label } => (
+            "connection/host-invalid",
+            format!(
+                "host label {} starts or ends with `-`, which DNS names may not",
+                json_str(label)
+            ),
+            "check the host name".to_owned(),
+        ),
+        HostProblem::BadChar { found } => (
+            "connection/host-invalid",
+            format!("host {shown} holds {found:?}, which host names may not"),
+            "a host name holds letters, digits, `-` and dots; an address is IPv4 or IPv6"
+                .to_owned(),
+        ),
+        HostProblem::Unspecified => (
+            "connection/host-unspecified",
+            format!(
+                "host {shown} means \"any address\"; a server listens on it but no one can connect to it"
+            ),
+            "use the database server's DNS name or IP address".to_owned(),
+        ),
+    }
+}
+
+/// `s` as a JSON string literal (quoted, escaped), for messages.
+pub(crate) fn json_str(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(_) => "a string".to_owned(),
+        Value::Array(_) => "an array".to_owned(),
+        Value::Object(_) => "an object".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn codes(v: &Value) -> Vec<(String, String)> {
+        validate(v)
+            .diagnostics
+            .into_iter()
+            .map(|d| (d.code.into_owned(), d.path))
+            .collect()
+    }
+
+    fn qualytics() -> Value {
+        json!({
+            "name": "orders", "teams": ["Public"], "database": "analytics", "schema": "public",
+            "enrich_only": false, "trigger_catalog": true,
+            "connection": {"name": "c", "type": "postgresql", "host": "db.example.com",
+                "port": "5432", "username": "qualytics_read", "password": "pw",
+                "ssl_mode": "verify-full"}
+        })
+    }
+
+    #[test]
+    fn clean_qualytics_payload_normalises() {
+        let a = analyze(&qualytics(), None);
+        let codes: Vec<_> = a
+            .report
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_ref())
+            .collect();
+        assert_eq!(codes, ["connection/ssl-root-cert-system"]);
+        let r = a.request.unwrap();
+        assert_eq!(r.shape, Shape::Qualytics);
+        let c = r.new_connection().unwrap();
+        assert_eq!(c.port, PortSpec::Number(5432));
+        assert_eq!(c.password.as_ref().unwrap().expose(), "pw");
+        assert!(r.trigger_catalog);
+    }
+
+    #[test]
+    fn craft_defaults_port_and_schema() {
+        let a = analyze(
+            &json!({"name": "n", "type": "PostgreSQL",
+                "config": {"host": "db.example.com", "database": "a", "ssl_mode": "verify-full"},
+                "credentials": {"username": "u", "password": "p"}}),
+            None,
+        );
+        assert!(a.report.is_valid(), "{:?}", a.report);
+        let r = a.request.unwrap();
+        assert_eq!(r.schema, "public");
+        assert_eq!(r.new_connection().unwrap().port, PortSpec::Number(5432));
+    }
+
+    #[test]
+    fn near_misses_and_misplaced_fields() {
+        let mut p = qualytics();
+        let conn = p["connection"].as_object_mut().unwrap();
+        let host = conn.remove("host").unwrap();
+        conn.insert("hots".into(), host);
+        p["host"] = json!("x");
+        let report = validate(&p);
+        let hots = report
+            .diagnostics
+            .iter()
+            .find(|d| d.path == "/connection/hots")
+            .unwrap();
+        assert_eq!(hots.help, "did you mean `host`?");
+        let misplaced = report
+            .diagnostics
+            .iter()
+            .find(|d| d.path == "/host")
+            .unwrap();
+        assert_eq!(misplaced.help, "`host` belongs at `/connection/host`");
+        assert!(codes(&p).contains(&("field/required".into(), "/connection/host".into())));
+    }
+
+    #[test]
+    fn never_stops_at_the_first_problem() {
+        let p = json!({"name": "", "teams": "Public", "database": 5, "schema": "s".repeat(64),
+            "connection": {"type": "mysql", "host": "db:5432", "port": 70000,
+                "username": "postgres", "password": 1, "ssl_mode": "REQUIRE"}});
+        let got = codes(&p);
+        for want in [
+            ("field/empty", "/name"),
+            ("field/wrong-type", "/teams"),
+            ("field/wrong-type", "/database"),
+            ("name/too-long", "/schema"),
+            ("connection/unsupported-type", "/connection/type"),
+            ("connection/host-has-port", "/connection/host"),
+            ("connection/port-out-of-range", "/connection/port"),
+            ("connection/superuser-username", "/connection/username"),
+            ("field/wrong-type", "/connection/password"),
+            ("connection/ssl-mode-invalid", "/connection/ssl_mode"),
+        ] {
+            assert!(
+                got.contains(&(want.0.to_owned(), want.1.to_owned())),
+                "missing {want:?} in {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn port_forms() {
+        let mut p = qualytics();
+        for (port, code) in [
+            (json!(0), Some("connection/port-out-of-range")),
+            (json!(-1), Some("connection/port-out-of-range")),
+            (json!(65536), Some("connection/port-out-of-range")),
+            (
+                json!("99999999999999999999"),
+                Some("connection/port-out-of-range"),
+            ),
+            (json!(5432.5), Some("connection/port-not-a-number")),
+            (json!(" 5432"), Some("connection/port-not-a-number")),
+            (
+                json!("postgresql_port"),
+                Some("connection/port-not-a-number"),
+            ),
+            (json!(true), Some("field/wrong-type")),
+            (json!("${db_port}"), None),
+            (json!(65535), None),
+            (json!("1"), None),
+        ] {
+            p["connection"]["port"] = port.clone();
+            let got = codes(&p);
+            let port_codes: Vec<_> = got
+                .iter()
+                .filter(|(_, path)| path == "/connection/port")
+                .map(|(c, _)| c.as_str())
+                .collect();
+            assert_eq!(port_codes, code.into_iter().collect::<Vec<_>>(), "{port}");
+        }
+    }
+
+    #[test]
+    fn password_value_never_appears_in_diagnostics() {
+        let mut p = qualytics();
+        p["connection"]["password"] = json!(" s3cr3t-${unterminated ");
+        let text = serde_json::to_string(&validate(&p)).unwrap();
+        assert!(!text.contains("s3cr3t"), "{text}");
+        p["connection"]["password"] = json!(123456789);
+        let text = serde_json::to_string(&validate(&p)).unwrap();
+        assert!(!text.contains("123456789"), "{text}");
+    }
+
+    #[test]
+    fn not_an_object_and_unknown_shape() {
+        assert_eq!(
+            codes(&json!([1])),
+            vec![("payload/not-an-object".into(), "".into())]
+        );
+        assert_eq!(
+            codes(&json!({"host": "x"})),
+            vec![("payload/unknown-shape".into(), "".into())]
+        );
+        assert_eq!(
+            codes(&json!({"connection": {}, "config": {}})),
+            vec![("payload/mixed-shapes".into(), "".into())]
+        );
+    }
+}
