@@ -11,11 +11,15 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 #![warn(missing_docs)]
 
+pub mod connstr;
 pub mod diagnostic;
+pub mod grants;
+pub mod hba;
 pub mod host;
 pub mod ident;
 pub mod model;
 pub mod placeholder;
+pub mod scram;
 pub mod secret;
 pub mod validate;
 

@@ -3,7 +3,12 @@
 //! disagree; `PGCONNECT_BLESS=1 cargo test -p pgconnect-core --test keywords` regenerates the table.
 
 // Test code: a panic is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::fmt::Write as _;
 
