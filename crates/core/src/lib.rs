@@ -13,6 +13,7 @@
 
 pub mod connstr;
 pub mod diagnostic;
+pub mod explain;
 pub mod grants;
 pub mod hba;
 pub mod host;

@@ -1,0 +1,1114 @@
+//! Connection errors explained: what happened, why, how to fix it (with the SQL or pg_hba.conf line
+//! where one fixes it), and which form fields to look at.
+//!
+//! Input is a server error (SQLSTATE, message, detail) or a client-side failure (refused, DNS,
+//! timeout, TLS, closed), optionally with what the caller knows of the connection. Rules match on
+//! SQLSTATE first and on the message text second, so a message pasted without its SQLSTATE (or a
+//! libpq message with its `connection to server at … failed:` prefix) is still recognised.
+
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex};
+use serde::{Deserialize, Serialize};
+
+use crate::hba::{HbaOptions, hba_line};
+use crate::ident::quote_ident;
+use crate::model::{DatastoreKind, SslMode};
+
+/// A client-side failure, as a caller that made the connection classifies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientFailure {
+    /// TCP connection refused.
+    Refused,
+    /// The host name did not resolve.
+    Dns,
+    /// No answer in time.
+    Timeout,
+    /// The TLS handshake or certificate check failed.
+    Tls,
+    /// The server closed the connection during start-up.
+    Closed,
+}
+
+/// What the caller knows of the connection that failed; used to write fix SQL when the message
+/// itself does not name the role, database or schema.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorContext {
+    /// Role that connected.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Database.
+    #[serde(default)]
+    pub database: Option<String>,
+    /// Schema.
+    #[serde(default)]
+    pub schema: Option<String>,
+    /// Server host.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// TLS mode used.
+    #[serde(default)]
+    pub ssl_mode: Option<SslMode>,
+    /// Source or enrichment (an enrichment role also needs CREATE).
+    #[serde(default)]
+    pub kind: Option<DatastoreKind>,
+}
+
+/// A connection failure to explain.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorInput {
+    /// Five-character SQLSTATE, for server errors.
+    #[serde(default)]
+    pub sqlstate: Option<String>,
+    /// The message (server's primary message, or the client library's text).
+    pub message: String,
+    /// The server's DETAIL, if any.
+    #[serde(default)]
+    pub detail: Option<String>,
+    /// The caller's classification of a client-side failure.
+    #[serde(default)]
+    pub client: Option<ClientFailure>,
+    /// What is known of the connection.
+    #[serde(default)]
+    pub context: ErrorContext,
+}
+
+/// A form field to highlight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    /// host
+    Host,
+    /// port
+    Port,
+    /// username
+    Username,
+    /// password
+    Password,
+    /// database
+    Database,
+    /// schema
+    Schema,
+    /// ssl_mode
+    SslMode,
+}
+
+/// The explanation: stable `code`, a `title`, the `cause`, the `fix`, optionally the SQL and the
+/// pg_hba.conf line that fix it, and the fields to highlight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// Stable identifier, e.g. `auth/password-failed`.
+    pub code: String,
+    /// One line for a heading.
+    pub title: String,
+    /// Why it happened.
+    pub cause: String,
+    /// What to do.
+    pub fix: String,
+    /// SQL that fixes it, to run as a superuser or the object's owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix_sql: Option<String>,
+    /// A pg_hba.conf line that fixes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix_config: Option<String>,
+    /// Form fields to highlight.
+    pub fields: Vec<Field>,
+}
+
+struct Rule {
+    code: &'static str,
+    /// Matches only this SQLSTATE (when the input has one).
+    sqlstate: Option<&'static str>,
+    /// The client classification it covers, if any.
+    client: Option<ClientFailure>,
+    /// Pattern over the message (unanchored).
+    pattern: &'static str,
+    build: fn(&Captures<'_>, &ErrorInput) -> Explanation,
+}
+
+static RULES: &[Rule] = &[
+    Rule {
+        code: "auth/password-failed",
+        sqlstate: Some("28P01"),
+        client: None,
+        pattern: r#"password authentication failed for user "(?P<user>.*)""#,
+        build: |c, i| {
+            let user = name(c, "user", i.context.username.as_deref());
+            ex(
+                "auth/password-failed",
+                "Password authentication failed",
+                format!(
+                    "The server rejected the password for role {}. Either the password is wrong \
+                     or the role does not exist: the server gives the same answer for both, on \
+                     purpose.",
+                    shown(&user)
+                ),
+                format!(
+                    "Check the username and password. In psql, `\\du {}` shows whether the role \
+                     exists; a superuser can set a new password with `\\password {}`. If the role \
+                     should exist, create it (`pgconnect grants --create-role`).",
+                    user_or(&user),
+                    user_or(&user)
+                ),
+                None,
+                vec![Field::Username, Field::Password],
+            )
+        },
+    },
+    Rule {
+        code: "auth/role-missing",
+        sqlstate: Some("28000"),
+        client: None,
+        pattern: r#"role "(?P<user>.*)" does not exist"#,
+        build: |c, i| {
+            let user = name(c, "user", i.context.username.as_deref());
+            ex(
+                "auth/role-missing",
+                "The role does not exist",
+                format!("No role named {} exists on the server.", shown(&user)),
+                "Check the username for typos (role names are case-sensitive when created with \
+                 quotes), or create the role."
+                    .to_owned(),
+                Some(format!("CREATE ROLE {} LOGIN;", ident_or(&user, "<role>"))),
+                vec![Field::Username],
+            )
+        },
+    },
+    Rule {
+        code: "auth/role-cannot-login",
+        sqlstate: Some("28000"),
+        client: None,
+        pattern: r#"role "(?P<user>.*)" is not permitted to log in"#,
+        build: |c, i| {
+            let user = name(c, "user", i.context.username.as_deref());
+            ex(
+                "auth/role-cannot-login",
+                "The role may not log in",
+                format!(
+                    "Role {} exists but has NOLOGIN: it is a group role, not a user.",
+                    shown(&user)
+                ),
+                "Give the role LOGIN, or connect as a member role that has it.".to_owned(),
+                Some(format!("ALTER ROLE {} LOGIN;", ident_or(&user, "<role>"))),
+                vec![Field::Username],
+            )
+        },
+    },
+    Rule {
+        code: "hba/no-entry",
+        sqlstate: Some("28000"),
+        client: None,
+        pattern: r#"no pg_hba\.conf entry for host "(?P<client>[^"]*)", user "(?P<user>.*?)", database "(?P<db>.*)", (?P<enc>no encryption|SSL encryption|GSS encryption|SSL off|SSL on)"#,
+        build: |c, i| hba_explanation(c, i, false),
+    },
+    Rule {
+        code: "hba/rejected",
+        sqlstate: Some("28000"),
+        client: None,
+        pattern: r#"pg_hba\.conf rejects connection for host "(?P<client>[^"]*)", user "(?P<user>.*?)", database "(?P<db>.*)", (?P<enc>no encryption|SSL encryption|GSS encryption|SSL off|SSL on)"#,
+        build: |c, i| hba_explanation(c, i, true),
+    },
+    Rule {
+        code: "database/missing",
+        sqlstate: Some("3D000"),
+        client: None,
+        pattern: r#"database "(?P<db>.*)" does not exist"#,
+        build: |c, i| {
+            let db = name(c, "db", i.context.database.as_deref());
+            ex(
+                "database/missing",
+                "The database does not exist",
+                format!("The server has no database named {}.", shown(&db)),
+                "Check the database name (case-sensitive if it was created with quotes); `\\l` \
+                 in psql lists the databases."
+                    .to_owned(),
+                None,
+                vec![Field::Database],
+            )
+        },
+    },
+    Rule {
+        code: "privilege/connect",
+        sqlstate: Some("42501"),
+        client: None,
+        pattern: r#"permission denied for database "(?P<db>.*)""#,
+        build: |c, i| {
+            let db = name(c, "db", i.context.database.as_deref());
+            let user = i.context.username.clone();
+            ex(
+                "privilege/connect",
+                "No CONNECT privilege on the database",
+                format!(
+                    "Role {} may not connect to database {}: CONNECT was revoked from PUBLIC and \
+                     not granted to the role.",
+                    shown(&user),
+                    shown(&db)
+                ),
+                "Grant CONNECT on the database to the role.".to_owned(),
+                Some(format!(
+                    "GRANT CONNECT ON DATABASE {} TO {};",
+                    ident_or(&db, "<database>"),
+                    ident_or(&user, "<role>")
+                )),
+                vec![Field::Database, Field::Username],
+            )
+        },
+    },
+    Rule {
+        code: "database/not-accepting",
+        sqlstate: Some("55000"),
+        client: None,
+        pattern: r#"database "(?P<db>.*)" is not currently accepting connections"#,
+        build: |c, i| {
+            let db = name(c, "db", i.context.database.as_deref());
+            ex(
+                "database/not-accepting",
+                "The database does not accept connections",
+                format!(
+                    "Database {} has ALLOW_CONNECTIONS false (datallowconn), typically a template \
+                     or a database being maintained.",
+                    shown(&db)
+                ),
+                "Connect to another database, or allow connections to this one.".to_owned(),
+                Some(format!(
+                    "ALTER DATABASE {} WITH ALLOW_CONNECTIONS true;",
+                    ident_or(&db, "<database>")
+                )),
+                vec![Field::Database],
+            )
+        },
+    },
+    Rule {
+        code: "limits/database-connections",
+        sqlstate: Some("53300"),
+        client: None,
+        pattern: r#"too many connections for database "(?P<db>.*)""#,
+        build: |c, i| {
+            let db = name(c, "db", i.context.database.as_deref());
+            ex(
+                "limits/database-connections",
+                "The database's connection limit is reached",
+                format!(
+                    "Database {} has a CONNECTION LIMIT and every slot is in use.",
+                    shown(&db)
+                ),
+                "Close idle sessions or raise the limit (-1 removes it).".to_owned(),
+                Some(format!(
+                    "ALTER DATABASE {} CONNECTION LIMIT -1;",
+                    ident_or(&db, "<database>")
+                )),
+                vec![Field::Database],
+            )
+        },
+    },
+    Rule {
+        code: "limits/role-connections",
+        sqlstate: Some("53300"),
+        client: None,
+        pattern: r#"too many connections for role "(?P<user>.*)""#,
+        build: |c, i| {
+            let user = name(c, "user", i.context.username.as_deref());
+            ex(
+                "limits/role-connections",
+                "The role's connection limit is reached",
+                format!(
+                    "Role {} has a CONNECTION LIMIT and every slot is in use.",
+                    shown(&user)
+                ),
+                "Close idle sessions of the role or raise its limit (-1 removes it).".to_owned(),
+                Some(format!(
+                    "ALTER ROLE {} CONNECTION LIMIT -1;",
+                    ident_or(&user, "<role>")
+                )),
+                vec![Field::Username],
+            )
+        },
+    },
+    Rule {
+        code: "limits/reserved-slots",
+        sqlstate: Some("53300"),
+        client: None,
+        pattern: r"remaining connection slots are reserved",
+        build: |_, _| {
+            ex(
+                "limits/reserved-slots",
+                "Only reserved connection slots are left",
+                "The server is nearly at max_connections; the remaining slots are kept for \
+                 superusers (or roles with pg_use_reserved_connections)."
+                    .to_owned(),
+                "Retry later, close idle sessions, put a connection pooler in front, or raise \
+                 max_connections."
+                    .to_owned(),
+                None,
+                vec![],
+            )
+        },
+    },
+    Rule {
+        code: "limits/too-many-clients",
+        sqlstate: Some("53300"),
+        client: None,
+        pattern: r"sorry, too many clients already",
+        build: |_, _| {
+            ex(
+                "limits/too-many-clients",
+                "The server has no free connection slots",
+                "Every one of the server's max_connections slots is in use.".to_owned(),
+                "Retry later, close idle sessions, put a connection pooler (PgBouncer) in front, \
+                 or raise max_connections (needs a restart)."
+                    .to_owned(),
+                None,
+                vec![],
+            )
+        },
+    },
+    Rule {
+        code: "server/not-ready",
+        sqlstate: Some("57P03"),
+        client: None,
+        pattern: r"the database system is (?P<state>starting up|shutting down|in recovery mode|not yet accepting connections|not accepting connections)",
+        build: |c, _| {
+            let state = c.name("state").map_or("not ready", |m| m.as_str());
+            ex(
+                "server/not-ready",
+                "The server is not accepting connections yet",
+                format!("The database system is {state}."),
+                "Wait and retry; if it persists, check the server's log (a standby still \
+                 recovering, or a server that is stopping)."
+                    .to_owned(),
+                None,
+                vec![Field::Host, Field::Port],
+            )
+        },
+    },
+    Rule {
+        code: "privilege/schema",
+        sqlstate: Some("42501"),
+        client: None,
+        pattern: r"permission denied for schema (?P<schema>[^\r\n]+)",
+        build: |c, i| {
+            let schema = name(c, "schema", i.context.schema.as_deref());
+            let user = i.context.username.clone();
+            let enrichment = i.context.kind == Some(DatastoreKind::Enrichment);
+            let privs = if enrichment { "USAGE, CREATE" } else { "USAGE" };
+            ex(
+                "privilege/schema",
+                "No access to the schema",
+                format!(
+                    "Role {} lacks {privs} on schema {}: without USAGE it cannot see the objects \
+                     in it{}.",
+                    shown(&user),
+                    shown(&schema),
+                    if enrichment {
+                        ", and without CREATE it cannot create the enrichment tables"
+                    } else {
+                        ""
+                    }
+                ),
+                format!("Grant {privs} on the schema to the role."),
+                Some(format!(
+                    "GRANT {privs} ON SCHEMA {} TO {};",
+                    ident_or(&schema, "<schema>"),
+                    ident_or(&user, "<role>")
+                )),
+                vec![Field::Schema, Field::Username],
+            )
+        },
+    },
+    Rule {
+        code: "privilege/create",
+        sqlstate: Some("42501"),
+        client: None,
+        pattern: r"permission denied to create",
+        build: |_, i| {
+            let user = i.context.username.clone();
+            let schema = i.context.schema.clone();
+            ex(
+                "privilege/create",
+                "No CREATE privilege on the schema",
+                format!(
+                    "Role {} may not create tables in schema {}; an enrichment datastore needs \
+                     to.",
+                    shown(&user),
+                    shown(&schema)
+                ),
+                "Grant CREATE on the schema to the role.".to_owned(),
+                Some(format!(
+                    "GRANT CREATE ON SCHEMA {} TO {};",
+                    ident_or(&schema, "<schema>"),
+                    ident_or(&user, "<role>")
+                )),
+                vec![Field::Schema, Field::Username],
+            )
+        },
+    },
+    Rule {
+        code: "privilege/table",
+        sqlstate: Some("42501"),
+        client: None,
+        pattern: r"permission denied for (?P<what>table|view|materialized view|foreign table|sequence) (?P<name>[^\r\n]+)",
+        build: |c, i| {
+            let what = c.name("what").map_or("table", |m| m.as_str());
+            let object = name(c, "name", None);
+            let user = i.context.username.clone();
+            let schema = i.context.schema.clone();
+            let enrichment = i.context.kind == Some(DatastoreKind::Enrichment);
+            let (privs, objects) = match (what, enrichment) {
+                ("sequence", true) => ("SELECT, USAGE", "SEQUENCES"),
+                ("sequence", false) => ("SELECT", "SEQUENCES"),
+                (_, true) => ("SELECT, INSERT, UPDATE, DELETE", "TABLES"),
+                (_, false) => ("SELECT", "TABLES"),
+            };
+            let role = ident_or(&user, "<role>");
+            let sql = match &schema {
+                Some(s) => format!(
+                    "GRANT {privs} ON ALL {objects} IN SCHEMA {} TO {role};\n\
+                     ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT {privs} ON {objects} TO {role};",
+                    quote_ident(s),
+                    quote_ident(s)
+                ),
+                None => format!(
+                    "GRANT {privs} ON {}{} TO {role};",
+                    if what == "sequence" { "SEQUENCE " } else { "" },
+                    ident_or(&object, "<table>")
+                ),
+            };
+            ex(
+                "privilege/table",
+                &format!("No {privs} privilege on a {what}"),
+                format!(
+                    "Role {} may use the schema but lacks {privs} on {what} {}.",
+                    shown(&user),
+                    shown(&object)
+                ),
+                format!(
+                    "Grant {privs} on all {} in the schema, and set default privileges so tables \
+                     created later are covered too.",
+                    objects.to_lowercase()
+                ),
+                Some(sql),
+                vec![Field::Schema, Field::Username],
+            )
+        },
+    },
+    Rule {
+        code: "grant/no-grant-option",
+        sqlstate: Some("01007"),
+        client: None,
+        pattern: r#"no privileges were granted for "(?P<object>.*)""#,
+        build: |c, _| {
+            let object = name(c, "object", None);
+            ex(
+                "grant/no-grant-option",
+                "The GRANT granted nothing",
+                format!(
+                    "The role that ran the GRANT neither owns {} nor holds the privilege WITH \
+                     GRANT OPTION, so PostgreSQL granted nothing (and still reported GRANT).",
+                    shown(&object)
+                ),
+                "Run the grant script as the object's owner or as a superuser.".to_owned(),
+                None,
+                vec![],
+            )
+        },
+    },
+    Rule {
+        code: "name/truncated",
+        sqlstate: Some("42622"),
+        client: None,
+        pattern: r#"identifier "(?P<long>.*)" will be truncated to "(?P<short>.*)""#,
+        build: |c, i| {
+            let long = name(c, "long", None);
+            let ctx = &i.context;
+            let mut fields = Vec::new();
+            for (value, field) in [
+                (&ctx.database, Field::Database),
+                (&ctx.schema, Field::Schema),
+                (&ctx.username, Field::Username),
+            ] {
+                if value
+                    .as_ref()
+                    .is_some_and(|v| Some(v) == long.as_ref() || v.len() > 63)
+                {
+                    fields.push(field);
+                }
+            }
+            if fields.is_empty() {
+                fields = vec![Field::Database, Field::Schema, Field::Username];
+            }
+            ex(
+                "name/truncated",
+                "A name is longer than 63 bytes",
+                format!(
+                    "PostgreSQL keeps at most 63 bytes of a name, so {} was cut to {}, which \
+                     probably names nothing.",
+                    shown(&long),
+                    shown(&name(c, "short", None))
+                ),
+                "Use the name as it exists on the server (at most 63 bytes).".to_owned(),
+                None,
+                fields,
+            )
+        },
+    },
+    Rule {
+        code: "role/reserved-name",
+        sqlstate: Some("42939"),
+        client: None,
+        pattern: r#"role name "(?P<user>.*)" is reserved"#,
+        build: |c, _| {
+            let user = name(c, "user", None);
+            ex(
+                "role/reserved-name",
+                "The role name is reserved",
+                format!(
+                    "{} cannot be a role name: public and none are reserved, and names starting \
+                     with pg_ belong to the system.",
+                    shown(&user)
+                ),
+                "Choose another name for the role.".to_owned(),
+                None,
+                vec![Field::Username],
+            )
+        },
+    },
+    // ---- client-side failures ----
+    Rule {
+        code: "auth/no-password",
+        sqlstate: None,
+        client: None,
+        pattern: r"fe_sendauth: no password supplied|no password supplied",
+        build: |_, _| {
+            ex(
+                "auth/no-password",
+                "No password was given",
+                "The server asked for a password and none was supplied.".to_owned(),
+                "Fill in the password (or its ${key} placeholder).".to_owned(),
+                None,
+                vec![Field::Password],
+            )
+        },
+    },
+    Rule {
+        code: "tls/server-has-no-ssl",
+        sqlstate: None,
+        client: None,
+        pattern: r"server does not support SSL, but SSL was required",
+        build: |_, _| {
+            ex(
+                "tls/server-has-no-ssl",
+                "The server does not offer TLS",
+                "ssl_mode requires TLS, but the server has ssl = off.".to_owned(),
+                "Turn on ssl in the server's postgresql.conf (with a certificate and key) and \
+                 reload it. Lowering ssl_mode would send the password unencrypted."
+                    .to_owned(),
+                None,
+                vec![Field::SslMode],
+            )
+        },
+    },
+    Rule {
+        code: "network/refused",
+        sqlstate: None,
+        client: Some(ClientFailure::Refused),
+        pattern: r"(?i)connection refused",
+        build: |_, i| {
+            ex(
+                "network/refused",
+                "Connection refused",
+                format!(
+                    "Nothing accepts TCP connections at {} on that port: the server is down, \
+                     listens on another port, or listens only on localhost.",
+                    shown(&i.context.host)
+                ),
+                "Check host and port; on the server check that PostgreSQL runs, its `port`, and \
+                 that listen_addresses includes an address the platform can reach (then \
+                 restart)."
+                    .to_owned(),
+                None,
+                vec![Field::Host, Field::Port],
+            )
+        },
+    },
+    Rule {
+        code: "network/closed",
+        sqlstate: None,
+        client: Some(ClientFailure::Closed),
+        pattern: r"server closed the connection unexpectedly",
+        build: |_, _| {
+            ex(
+                "network/closed",
+                "The server closed the connection",
+                "The connection was cut during start-up: the server crashed or was restarted, a \
+                 proxy or firewall dropped it, or something other than PostgreSQL listens on \
+                 that port."
+                    .to_owned(),
+                "Check that host and port point at PostgreSQL itself, and look at the server's \
+                 log for the moment of the attempt."
+                    .to_owned(),
+                None,
+                vec![Field::Host, Field::Port],
+            )
+        },
+    },
+    Rule {
+        code: "network/timeout",
+        sqlstate: None,
+        client: Some(ClientFailure::Timeout),
+        pattern: r"(?i)timeout expired|timed out",
+        build: |_, _| {
+            ex(
+                "network/timeout",
+                "The connection timed out",
+                "No answer came in time: a firewall or security group drops the packets, the \
+                 host is wrong, or the server is overloaded."
+                    .to_owned(),
+                "Check host and port, and that the database's firewall or security group admits \
+                 the platform's address."
+                    .to_owned(),
+                None,
+                vec![Field::Host, Field::Port],
+            )
+        },
+    },
+    Rule {
+        code: "network/dns",
+        sqlstate: None,
+        client: Some(ClientFailure::Dns),
+        pattern: r#"could not translate host name "(?P<host>.*)" to address"#,
+        build: |c, i| {
+            let host = name(c, "host", i.context.host.as_deref());
+            ex(
+                "network/dns",
+                "The host name does not resolve",
+                format!(
+                    "DNS has no address for {} as seen from the platform.",
+                    shown(&host)
+                ),
+                "Check the host name for typos; a name that resolves only inside your network \
+                 needs the platform to use your DNS, or use the server's IP address."
+                    .to_owned(),
+                None,
+                vec![Field::Host],
+            )
+        },
+    },
+    Rule {
+        code: "network/unreachable",
+        sqlstate: None,
+        client: None,
+        pattern: r"(?i)no route to host|network is unreachable",
+        build: |_, _| {
+            ex(
+                "network/unreachable",
+                "The host is unreachable",
+                "The network has no route to the server's address.".to_owned(),
+                "Check the host, and that the platform's network can reach the database's \
+                 network (VPC peering, VPN, firewall)."
+                    .to_owned(),
+                None,
+                vec![Field::Host],
+            )
+        },
+    },
+    Rule {
+        code: "tls/no-root-certificate",
+        sqlstate: None,
+        client: None,
+        pattern: r#"root certificate file "(?P<file>.*)" does not exist|change sslmode to disable server certificate verification"#,
+        build: |_, _| {
+            ex(
+                "tls/no-root-certificate",
+                "No CA certificate to verify the server with",
+                "ssl_mode verify-ca or verify-full needs the CA certificate that signed the \
+                 server's certificate, and none was given."
+                    .to_owned(),
+                "Paste the CA certificate (PEM) into ssl_root_cert.".to_owned(),
+                None,
+                vec![Field::SslMode],
+            )
+        },
+    },
+    Rule {
+        code: "tls/host-mismatch",
+        sqlstate: None,
+        client: None,
+        pattern: r#"server certificate for "(?P<cert>.*?)"(?: \(and \d+ other names?\))? does not match host name "(?P<host>.*)""#,
+        build: |c, i| {
+            let cert = name(c, "cert", None);
+            let host = name(c, "host", i.context.host.as_deref());
+            ex(
+                "tls/host-mismatch",
+                "The certificate names another host",
+                format!(
+                    "verify-full checks that the server's certificate names the host connected \
+                     to; it names {} but the host is {}.",
+                    shown(&cert),
+                    shown(&host)
+                ),
+                "Connect with the host name the certificate was issued for, or reissue the \
+                 certificate with this name in its subjectAltName."
+                    .to_owned(),
+                None,
+                vec![Field::Host, Field::SslMode],
+            )
+        },
+    },
+    Rule {
+        code: "tls/untrusted-certificate",
+        sqlstate: None,
+        client: Some(ClientFailure::Tls),
+        pattern: r"(?i)certificate verify failed|unknown ?issuer|invalid peer certificate|certificate has expired|self[- ]signed",
+        build: |_, _| {
+            ex(
+                "tls/untrusted-certificate",
+                "The server's certificate is not trusted",
+                "The server's certificate does not chain to the CA given in ssl_root_cert (or to \
+                 a system CA), or it has expired."
+                    .to_owned(),
+                "Paste the CA that signed the server's certificate into ssl_root_cert; check the \
+                 certificate's dates."
+                    .to_owned(),
+                None,
+                vec![Field::SslMode],
+            )
+        },
+    },
+];
+
+static COMPILED: LazyLock<Vec<Option<Regex>>> =
+    LazyLock::new(|| RULES.iter().map(|r| Regex::new(r.pattern).ok()).collect());
+
+/// Explains a connection failure. Never fails: an error no rule knows gets an explanation from its
+/// SQLSTATE class, or a generic one.
+#[must_use]
+pub fn explain(input: &ErrorInput) -> Explanation {
+    let sqlstate = input
+        .sqlstate
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let message = input.message.as_str();
+    let matches =
+        |i: usize| -> Option<Captures<'_>> { COMPILED.get(i)?.as_ref()?.captures(message) };
+    // 1. rules for this SQLSTATE, by message
+    if let Some(state) = sqlstate {
+        for (i, rule) in RULES.iter().enumerate() {
+            if rule.sqlstate == Some(state)
+                && let Some(c) = matches(i)
+            {
+                return (rule.build)(&c, input);
+            }
+        }
+    }
+    // 2. the caller's client classification, then any rule by message alone
+    if let Some(kind) = input.client {
+        for (i, rule) in RULES.iter().enumerate() {
+            if rule.client == Some(kind)
+                && let Some(c) = matches(i)
+            {
+                return (rule.build)(&c, input);
+            }
+        }
+    }
+    for (i, rule) in RULES.iter().enumerate() {
+        if (sqlstate.is_none() || rule.sqlstate.is_none() || rule.sqlstate == sqlstate)
+            && let Some(c) = matches(i)
+        {
+            return (rule.build)(&c, input);
+        }
+    }
+    // 3. the caller's classification with a message no pattern knows
+    if let Some(kind) = input.client {
+        return by_client_kind(kind, input);
+    }
+    by_class(sqlstate, input)
+}
+
+/// The rule for a client classification, built without message captures (names then come from
+/// the context).
+fn by_client_kind(kind: ClientFailure, input: &ErrorInput) -> Explanation {
+    static NOTHING: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new("").ok());
+    let caps = NOTHING.as_ref().and_then(|r| r.captures(""));
+    match (RULES.iter().find(|r| r.client == Some(kind)), caps) {
+        (Some(rule), Some(c)) => (rule.build)(&c, input),
+        _ => by_class(None, input),
+    }
+}
+
+fn by_class(sqlstate: Option<&str>, input: &ErrorInput) -> Explanation {
+    let class = sqlstate.and_then(|s| s.get(..2)).unwrap_or("");
+    let (code, title, fix, fields) = match class {
+        "08" => (
+            "network/other",
+            "The connection failed",
+            "Check host, port and ssl_mode, and the network path to the server.",
+            vec![Field::Host, Field::Port, Field::SslMode],
+        ),
+        "28" => (
+            "auth/other",
+            "Authentication failed",
+            "Check the username and password, and the server's pg_hba.conf.",
+            vec![Field::Username, Field::Password],
+        ),
+        "3D" => (
+            "database/other",
+            "The database cannot be used",
+            "Check the database name.",
+            vec![Field::Database],
+        ),
+        "42" => (
+            "privilege/other",
+            "Access to an object was denied",
+            "Run the grant script for the datastore's role (`pgconnect grants`).",
+            vec![Field::Username, Field::Schema],
+        ),
+        "53" => (
+            "limits/other",
+            "The server is out of resources",
+            "Retry later, or ask the server's administrator to check its limits.",
+            vec![],
+        ),
+        "57" => (
+            "server/other",
+            "The server is not available",
+            "Retry later; check the server's log.",
+            vec![Field::Host, Field::Port],
+        ),
+        _ => (
+            "unknown",
+            "The connection failed",
+            "Check the connection details; the message above is the server's or driver's own.",
+            vec![],
+        ),
+    };
+    let mut cause = input.message.trim().to_owned();
+    if let Some(d) = input.detail.as_deref().filter(|d| !d.trim().is_empty()) {
+        cause.push_str(" (");
+        cause.push_str(d.trim());
+        cause.push(')');
+    }
+    if let Some(s) = sqlstate {
+        cause = format!("SQLSTATE {s}: {cause}");
+    }
+    ex(code, title, cause, fix.to_owned(), None, fields)
+}
+
+fn hba_explanation(c: &Captures<'_>, i: &ErrorInput, rejected: bool) -> Explanation {
+    let client = c.name("client").map(|m| m.as_str().to_owned());
+    let user = name(c, "user", i.context.username.as_deref());
+    let db = name(c, "db", i.context.database.as_deref());
+    let enc = c.name("enc").map_or("", |m| m.as_str());
+    let unencrypted = matches!(enc, "no encryption" | "SSL off");
+    let line = match (&client, &user, &db) {
+        (Some(addr), Some(u), Some(d)) => hba_line(&HbaOptions {
+            role: u.clone(),
+            database: d.clone(),
+            cidr: addr.clone(),
+            method: None,
+            ssl: true,
+        })
+        .ok()
+        .map(|g| g.text),
+        _ => None,
+    };
+    let mut fields = vec![Field::Host, Field::Username, Field::Database];
+    if unencrypted {
+        fields.push(Field::SslMode);
+    }
+    let (code, title, cause) = if rejected {
+        (
+            "hba/rejected",
+            "pg_hba.conf rejects the connection",
+            format!(
+                "A `reject` line in the server's pg_hba.conf matches client {}, role {} and \
+                 database {}{}.",
+                shown(&client),
+                shown(&user),
+                shown(&db),
+                if unencrypted {
+                    " without encryption"
+                } else {
+                    ""
+                }
+            ),
+        )
+    } else {
+        (
+            "hba/no-entry",
+            "pg_hba.conf has no line for this connection",
+            format!(
+                "No line in the server's pg_hba.conf admits client {} as role {} to database \
+                 {}{}.",
+                shown(&client),
+                shown(&user),
+                shown(&db),
+                if unencrypted {
+                    " without encryption; the server may accept only TLS (hostssl) connections"
+                } else {
+                    ""
+                }
+            ),
+        )
+    };
+    let mut fix = String::new();
+    if unencrypted {
+        fix.push_str(
+            "Set ssl_mode to verify-full (or at least require): the server may admit this role \
+             only over TLS. ",
+        );
+    }
+    if rejected {
+        fix.push_str(
+            "On the server, change the matching reject line or put an accepting line above it \
+             (pg_hba.conf is read top to bottom), then reload the configuration.",
+        );
+    } else {
+        fix.push_str(
+            "On the server, add a line for the platform's address to pg_hba.conf (above any \
+             broader reject line), then reload the configuration.",
+        );
+    }
+    ex(
+        code,
+        title,
+        cause,
+        fix,
+        Some("SELECT pg_reload_conf();".to_owned()),
+        fields,
+    )
+    .with_config(line)
+}
+
+impl Explanation {
+    fn with_config(mut self, line: Option<String>) -> Self {
+        self.fix_config = line;
+        self
+    }
+}
+
+fn ex(
+    code: &str,
+    title: &str,
+    cause: String,
+    fix: String,
+    fix_sql: Option<String>,
+    fields: Vec<Field>,
+) -> Explanation {
+    Explanation {
+        code: code.to_owned(),
+        title: title.to_owned(),
+        cause,
+        fix,
+        fix_sql,
+        fix_config: None,
+        fields,
+    }
+}
+
+/// A name captured from the message, else the one from the context.
+fn name(c: &Captures<'_>, group: &str, fallback: Option<&str>) -> Option<String> {
+    c.name(group)
+        .map(|m| m.as_str().trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .or_else(|| fallback.map(str::to_owned))
+}
+
+fn shown(v: &Option<String>) -> String {
+    v.as_deref()
+        .map_or_else(|| "(unknown)".to_owned(), |s| format!("\"{s}\""))
+}
+
+fn ident_or(v: &Option<String>, placeholder: &str) -> String {
+    v.as_deref()
+        .map_or_else(|| placeholder.to_owned(), |s| quote_ident(s).into_owned())
+}
+
+fn user_or(v: &Option<String>) -> String {
+    ident_or(v, "<role>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(state: &str, message: &str) -> Explanation {
+        explain(&ErrorInput {
+            sqlstate: Some(state.into()),
+            message: message.into(),
+            ..ErrorInput::default()
+        })
+    }
+
+    #[test]
+    fn hba_line_for_the_client_named_in_the_message() {
+        let e = server(
+            "28000",
+            "no pg_hba.conf entry for host \"203.0.113.7\", user \"Data Reader\", database \"analytics\", no encryption",
+        );
+        assert_eq!(e.code, "hba/no-entry");
+        assert_eq!(
+            e.fix_config.as_deref(),
+            Some("hostssl analytics       \"Data Reader\"   203.0.113.7/32          scram-sha-256")
+        );
+        assert!(e.fields.contains(&Field::SslMode));
+        assert!(e.fix.contains("ssl_mode"));
+    }
+
+    #[test]
+    fn fix_sql_quotes_names() {
+        let mut input = ErrorInput {
+            sqlstate: Some("42501".into()),
+            message: "permission denied for schema Sales Data".into(),
+            ..ErrorInput::default()
+        };
+        input.context.username = Some("user".into());
+        let e = explain(&input);
+        assert_eq!(e.code, "privilege/schema");
+        assert_eq!(
+            e.fix_sql.as_deref(),
+            Some("GRANT USAGE ON SCHEMA \"Sales Data\" TO \"user\";")
+        );
+    }
+
+    #[test]
+    fn libpq_prefixed_message_without_sqlstate() {
+        let e = explain(&ErrorInput {
+            message: "connection to server at \"db\" (10.0.0.5), port 5432 failed: FATAL:  password authentication failed for user \"bob\"".into(),
+            ..ErrorInput::default()
+        });
+        assert_eq!(e.code, "auth/password-failed");
+        assert_eq!(e.fields, vec![Field::Username, Field::Password]);
+    }
+
+    #[test]
+    fn client_kind_without_known_text() {
+        let e = explain(&ErrorInput {
+            message: "os error 111".into(),
+            client: Some(ClientFailure::Refused),
+            ..ErrorInput::default()
+        });
+        assert_eq!(e.code, "network/refused");
+        let e = explain(&ErrorInput {
+            message: "weird".into(),
+            client: Some(ClientFailure::Tls),
+            ..ErrorInput::default()
+        });
+        assert_eq!(e.code, "tls/untrusted-certificate");
+    }
+
+    #[test]
+    fn unknown_falls_back_to_class() {
+        assert_eq!(server("28XXX", "odd").code, "auth/other");
+        assert_eq!(server("99999", "odd").code, "unknown");
+        assert_eq!(explain(&ErrorInput::default()).code, "unknown");
+    }
+
+    #[test]
+    fn every_pattern_compiles() {
+        for (rule, re) in RULES.iter().zip(COMPILED.iter()) {
+            assert!(re.is_some(), "{}", rule.code);
+        }
+    }
+}
