@@ -861,17 +861,6 @@ impl Walker {
                     "set ssl_mode to verify-full (or verify-ca) to check the server against it",
                 ));
             }
-        } else if let Some(mode) = f.ssl_mode.filter(|m| m.verifies_server()) {
-            self.push(Diagnostic::info(
-                "connection/ssl-root-cert-system",
-                &parent.key("ssl_mode"),
-                format!(
-                    "ssl_mode {mode} without ssl_root_cert checks the server against the \
-                     system's trusted CAs"
-                ),
-                "if your server's certificate comes from a private CA, paste that CA's \
-                 certificate into ssl_root_cert",
-            ));
         }
     }
 
@@ -1105,8 +1094,17 @@ impl Walker {
     }
 
     fn wrong_type(&mut self, path: &Path<'_>, value: &Value, expected: &str) {
-        let key = path.to_pointer();
-        let name = key.rsplit('/').next().unwrap_or_default();
+        let pointer = path.to_pointer();
+        let mut segments = pointer.rsplit('/');
+        let last = segments.next().unwrap_or_default();
+        let name = match last.parse::<usize>() {
+            Ok(i) => format!(
+                "item {} of {}",
+                i + 1,
+                segments.next().unwrap_or("the list")
+            ),
+            Err(_) => format!("`{last}`"),
+        };
         let help = match (value, expected) {
             (Value::Number(n), e) if e.starts_with("a string") => {
                 format!("put the value in quotes: \"{n}\"")
@@ -1119,7 +1117,7 @@ impl Walker {
         self.push(Diagnostic::error(
             "field/wrong-type",
             path,
-            format!("`{name}` must be {expected}, not {}", json_type(value)),
+            format!("{name} must be {expected}, not {}", json_type(value)),
             help,
         ));
     }
@@ -1427,13 +1425,7 @@ mod tests {
     #[test]
     fn clean_qualytics_payload_normalises() {
         let a = analyze(&qualytics(), None);
-        let codes: Vec<_> = a
-            .report
-            .diagnostics
-            .iter()
-            .map(|d| d.code.as_ref())
-            .collect();
-        assert_eq!(codes, ["connection/ssl-root-cert-system"]);
+        assert_eq!(a.report.diagnostics, vec![]);
         let r = a.request.unwrap();
         assert_eq!(r.shape, Shape::Qualytics);
         let c = r.new_connection().unwrap();
