@@ -1,1 +1,48 @@
-fn main() {}
+//! `pgconnect`: the core's capabilities from a terminal.
+//!
+//! Exit codes: 0 success (warnings allowed), 1 the input was read but has errors, 2 the input could
+//! not be read (missing file, not JSON, bad flags). Results go to stdout, human text by default and
+//! stable JSON with `--format json`; errors and warnings about the invocation go to stderr.
+
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands::{explain, grants, hba, uri, validate};
+
+/// Validate PostgreSQL datastore payloads, write least-privilege GRANT SQL and pg_hba.conf lines,
+/// parse connection strings and explain connection errors.
+#[derive(Debug, Parser)]
+#[command(name = "pgconnect", version, propagate_version = true)]
+#[command(
+    after_help = "Exit codes: 0 ok (warnings allowed), 1 input has errors, 2 unreadable input or bad usage."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Validate(validate::Args),
+    Grants(grants::Args),
+    Hba(hba::Args),
+    #[command(subcommand)]
+    Uri(uri::Command),
+    Explain(explain::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Validate(a) => validate::run(&a),
+        Command::Grants(a) => grants::run(&a),
+        Command::Hba(a) => hba::run(&a),
+        Command::Uri(c) => uri::run(&c),
+        Command::Explain(a) => explain::run(&a),
+    };
+    output::finish(result)
+}

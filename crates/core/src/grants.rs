@@ -204,19 +204,21 @@ impl<'a> Script<'a> {
         );
         let _ = writeln!(
             out,
-            "-- Run connected to database {} as a superuser or as the owner of the schemas and",
+            "-- Run it connected to database {}, as a superuser or as the owner of the schemas \
+             and tables.",
             comment_safe(&self.database)
         );
+        if let Some(o) = &self.o.owner {
+            let o = comment_safe(&quote_ident(o));
+            let _ = writeln!(
+                out,
+                "-- ALTER DEFAULT PRIVILEGES FOR ROLE {o} needs membership in {o} (a superuser has \
+                 it)."
+            );
+        }
         let _ = writeln!(
             out,
-            "-- tables{}. It runs in one transaction and is safe to run again.",
-            match &self.o.owner {
-                Some(o) => format!(
-                    " (default privileges need membership in {})",
-                    comment_safe(&quote_ident(o))
-                ),
-                None => String::new(),
-            }
+            "-- It runs in one transaction and is safe to run again."
         );
         out.push('\n');
     }
