@@ -1,0 +1,21 @@
+# Shared by the scripts in this folder: installing what they need, idempotently.
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "need root to run: $*" >&2; return 1; fi
+}
+
+# Debian's PostgreSQL server (initdb, pg_ctl) for the tests that start real servers.
+ensure_postgresql() {
+  if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then return; fi
+  echo "==> installing PostgreSQL (Debian package)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
+  # the package starts a cluster of its own; the tests start their own servers
+  as_root service postgresql stop >/dev/null 2>&1 || true
+}
+
+ensure_wasm_target() {
+  rustup target list --installed | grep -qx wasm32-unknown-unknown \
+    || rustup target add wasm32-unknown-unknown
+}
