@@ -1075,6 +1075,49 @@ mod tests {
     }
 
     #[test]
+    fn qualytics_troubleshooting_table() {
+        // the five rows of the reference page's table, as a user would paste them
+        let mut input = ErrorInput {
+            message: "ERROR: permission denied to create table".into(),
+            ..ErrorInput::default()
+        };
+        input.context.username = Some("qualytics_rw".into());
+        input.context.schema = Some("results".into());
+        let e = explain(&input);
+        assert_eq!(e.code, "privilege/create");
+        assert_eq!(
+            e.fix_sql.as_deref(),
+            Some("GRANT CREATE ON SCHEMA results TO qualytics_rw;")
+        );
+        for (message, code) in [
+            (
+                "FATAL: password authentication failed for user \"x\"",
+                "auth/password-failed",
+            ),
+            (
+                "FATAL: no pg_hba.conf entry for host \"10.0.0.1\", user \"x\", database \"d\", SSL encryption",
+                "hba/no-entry",
+            ),
+            ("permission denied for schema s", "privilege/schema"),
+            ("permission denied for table t", "privilege/table"),
+        ] {
+            let e = explain(&ErrorInput {
+                message: message.into(),
+                ..ErrorInput::default()
+            });
+            assert_eq!(e.code, code, "{message}");
+        }
+        // an enrichment role that cannot create gets USAGE and CREATE
+        input.message = "permission denied for schema results".into();
+        input.sqlstate = Some("42501".into());
+        input.context.kind = Some(DatastoreKind::Enrichment);
+        assert_eq!(
+            explain(&input).fix_sql.as_deref(),
+            Some("GRANT USAGE, CREATE ON SCHEMA results TO qualytics_rw;")
+        );
+    }
+
+    #[test]
     fn libpq_prefixed_message_without_sqlstate() {
         let e = explain(&ErrorInput {
             message: "connection to server at \"db\" (10.0.0.5), port 5432 failed: FATAL:  password authentication failed for user \"bob\"".into(),

@@ -387,8 +387,10 @@ fn decode(s: &str) -> Result<String, String> {
             "unexpected spaces found in \"{s}\", use percent-encoded spaces (%20) instead"
         ));
     }
-    // Decoded bytes that are not UTF-8 cannot go into a JSON payload; keep what can be kept.
-    Ok(String::from_utf8_lossy(&out).into_owned())
+    // libpq keeps raw bytes; a payload holds text. Say so rather than keep a mangled value.
+    String::from_utf8(out).map_err(|_| {
+        format!("percent-encoded value \"{s}\" decodes to bytes that are not UTF-8 text, which a datastore payload cannot hold")
+    })
 }
 
 fn hex(d: u8) -> Option<u8> {
@@ -440,5 +442,7 @@ mod tests {
         assert!(decode("a b").is_err());
         assert!(decode("%4").is_err());
         assert!(decode("%00").is_err());
+        assert!(decode("%FF").unwrap_err().contains("not UTF-8"));
+        assert_eq!(decode("%C3%A9").unwrap(), "é");
     }
 }
