@@ -18,17 +18,20 @@ pub mod grants;
 pub mod hba;
 pub mod host;
 pub mod ident;
+pub mod jsonpath;
 pub mod model;
 pub mod placeholder;
+pub mod resolve;
 pub mod scram;
 pub mod secret;
+pub mod url;
 pub mod validate;
 
 pub use diagnostic::{Diagnostic, Path, Report, Severity};
 pub use ident::{quote_ident, quote_literal};
 pub use model::{
     Connection, ConnectionId, ConnectionRef, Connector, DatastoreKind, DatastoreRequest, PortSpec,
-    Shape, SslMode,
+    SecretsManagement, Shape, SslMode,
 };
 pub use secret::Secret;
 pub use validate::{Analysis, analyze, validate};

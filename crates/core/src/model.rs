@@ -199,6 +199,31 @@ pub struct Connection {
     pub ssl_mode: Option<SslMode>,
     /// PEM CA bundle for `verify-ca` / `verify-full`.
     pub ssl_root_cert: Option<String>,
+    /// Where `${key}` placeholders in the connection get their values.
+    pub secrets_management: Option<Box<SecretsManagement>>,
+}
+
+/// A HashiCorp-Vault-style secret: how to log in, where the secret is, and where in the two
+/// answers the token and the data are. Any connection property may then say `${key}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretsManagement {
+    /// `POST` here with the credentials payload to log in.
+    pub login_url: String,
+    /// The login request's JSON body (credentials: a secret in itself).
+    pub credentials_payload: Secret,
+    /// Where the token is in the login answer, e.g. `$.auth.client_token`.
+    pub token_jsonpath: String,
+    /// `GET` here with the token to read the secret.
+    pub secret_url: String,
+    /// The header that carries the token, e.g. `X-Vault-Token`.
+    pub token_header_name: String,
+    /// Where the secret's key/value object is in the read answer: `$.data` (KV v1) or
+    /// `$.data.data` (KV v2).
+    pub data_jsonpath: String,
+    /// `X-Vault-Namespace` header value (Vault Enterprise, OpenBao namespaces).
+    pub namespace: Option<String>,
+    /// PEM CA bundle the vault's TLS certificate must chain to.
+    pub ca_cert: Option<String>,
 }
 
 /// A stored connection's id: Qualytics uses integers, other registries strings.

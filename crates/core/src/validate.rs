@@ -9,12 +9,14 @@ use serde_json::{Map, Value};
 use crate::diagnostic::{Diagnostic, Path, Report};
 use crate::host::{HostProblem, check_host};
 use crate::ident::{MAX_NAME_BYTES, NameProblem, check_name};
+use crate::jsonpath::JsonPath;
 use crate::model::{
     Connection, ConnectionId, ConnectionRef, Connector, DatastoreKind, DatastoreRequest, PortSpec,
-    Shape, SslMode,
+    SecretsManagement, Shape, SslMode,
 };
 use crate::placeholder::{self, mentions_placeholder};
 use crate::secret::Secret;
+use crate::url::{UrlProblem, parse_http_url};
 
 /// The result of reading a payload: the report, and the model when the report has no errors.
 #[derive(Debug, Clone)]
@@ -37,7 +39,21 @@ pub fn validate(payload: &Value) -> Report {
 /// shape (an HTTP route knows which body it takes); `None` tells it from the fields present.
 #[must_use]
 pub fn analyze(payload: &Value, shape: Option<Shape>) -> Analysis {
-    let mut w = Walker::default();
+    analyze_with(payload, shape, false)
+}
+
+/// [`analyze`] for a payload whose placeholders were already substituted (see
+/// [`crate::resolve`]): `${` in a value is literal text there.
+#[must_use]
+pub fn analyze_resolved(payload: &Value, shape: Option<Shape>) -> Analysis {
+    analyze_with(payload, shape, true)
+}
+
+fn analyze_with(payload: &Value, shape: Option<Shape>, resolved: bool) -> Analysis {
+    let mut w = Walker {
+        resolved,
+        ..Walker::default()
+    };
     let root = Path::ROOT;
     let Some(obj) = payload.as_object() else {
         w.push(Diagnostic::error(
@@ -91,8 +107,16 @@ const Q_CONNECTION: &[&str] = &[
     "password",
     "ssl_mode",
     "ssl_root_cert",
+    "secrets_management",
 ];
-const C_TOP: &[&str] = &["name", "description", "type", "config", "credentials"];
+const C_TOP: &[&str] = &[
+    "name",
+    "description",
+    "type",
+    "config",
+    "credentials",
+    "secrets_management",
+];
 const C_CONFIG: &[&str] = &[
     "host",
     "port",
@@ -102,15 +126,30 @@ const C_CONFIG: &[&str] = &[
     "ssl_root_cert",
 ];
 const C_CREDENTIALS: &[&str] = &["username", "password"];
+const SECRETS: &[&str] = &[
+    "login_url",
+    "credentials_payload",
+    "token_jsonpath",
+    "secret_url",
+    "token_header_name",
+    "data_jsonpath",
+    "namespace",
+    "ca_cert",
+];
 
 /// Where each shape's objects are and which fields they take (for misplaced-field hints).
 fn layout(shape: Shape) -> &'static [(&'static str, &'static [&'static str])] {
     match shape {
-        Shape::Qualytics => &[("", Q_TOP), ("/connection", Q_CONNECTION)],
+        Shape::Qualytics => &[
+            ("", Q_TOP),
+            ("/connection", Q_CONNECTION),
+            ("/connection/secrets_management", SECRETS),
+        ],
         Shape::Craft => &[
             ("", C_TOP),
             ("/config", C_CONFIG),
             ("/credentials", C_CREDENTIALS),
+            ("/secrets_management", SECRETS),
         ],
     }
 }
@@ -212,6 +251,10 @@ fn detect_shape(obj: &Map<String, Value>) -> Result<Shape, Diagnostic> {
 #[derive(Default)]
 struct Walker {
     diags: Vec<Diagnostic>,
+    /// Re-validating a payload whose placeholders were already substituted: `${` is literal text.
+    resolved: bool,
+    /// The string fields that hold `${key}` placeholders: (pointer, keys).
+    templated: Vec<(String, Vec<String>)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -230,9 +273,15 @@ struct ConnFields<'v> {
     password: Option<&'v str>,
     ssl_mode: Option<SslMode>,
     ssl_root_cert: Option<&'v str>,
+    secrets: Option<SecretsManagement>,
 }
 
 impl Walker {
+    /// True when `s` holds a placeholder whose value is not known yet (value checks wait).
+    fn is_templated(&self, s: &str) -> bool {
+        !self.resolved && mentions_placeholder(s)
+    }
+
     fn push(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
@@ -306,8 +355,12 @@ impl Walker {
                         password: self.password(c, &conn_path),
                         ssl_mode: self.ssl_mode(c, &conn_path),
                         ssl_root_cert: self.text(c, &conn_path, "ssl_root_cert", Need::Optional),
+                        secrets: None,
                     };
+                    let (present, secrets) = self.secrets_management(c, &conn_path);
+                    let fields = ConnFields { secrets, ..fields };
                     self.tls_consistency(&fields, &conn_path);
+                    self.secrets_cross_checks(present, &conn_path.key("password"), fields.password);
                     build_connection(fields).map(ConnectionRef::New)
                 }
             },
@@ -395,7 +448,7 @@ impl Walker {
     ) -> Option<&'v str> {
         let path = root.key("enrichment_prefix");
         let prefix = self.text(obj, root, "enrichment_prefix", Need::Optional)?;
-        if mentions_placeholder(prefix) {
+        if self.is_templated(prefix) {
             return Some(prefix);
         }
         const SUFFIX: &str = "_check_metrics";
@@ -535,6 +588,7 @@ impl Walker {
             None => (None, None),
         };
 
+        let (present, secrets) = self.secrets_management(obj, root);
         let fields = ConnFields {
             name: None,
             connector,
@@ -548,10 +602,12 @@ impl Walker {
             password,
             ssl_mode,
             ssl_root_cert,
+            secrets,
         };
         if config.is_some() {
             self.tls_consistency(&fields, &config_path);
         }
+        self.secrets_cross_checks(present, &cred_path.key("password"), fields.password);
         let connection = build_connection(fields);
         let schema = if schema_defaulted {
             Some("public")
@@ -605,7 +661,7 @@ impl Walker {
     fn host(&mut self, obj: &Map<String, Value>, parent: &Path<'_>) -> Option<String> {
         let path = parent.key("host");
         let host = self.text(obj, parent, "host", Need::Required)?;
-        if mentions_placeholder(host) {
+        if self.is_templated(host) {
             return Some(host.to_owned());
         }
         match check_host(host) {
@@ -675,7 +731,7 @@ impl Walker {
                     self.empty(&path, "port");
                     return None;
                 }
-                if mentions_placeholder(s) {
+                if self.is_templated(s) {
                     return self
                         .placeholders(&path, s)
                         .then(|| PortSpec::Template(s.clone()));
@@ -729,7 +785,7 @@ impl Walker {
     fn username<'v>(&mut self, obj: &'v Map<String, Value>, parent: &Path<'_>) -> Option<&'v str> {
         let path = parent.key("username");
         let user = self.pg_name(obj, parent, "username", Need::Required)?;
-        if !mentions_placeholder(user) && is_well_known_superuser(user) {
+        if !self.is_templated(user) && is_well_known_superuser(user) {
             self.push(Diagnostic::warning(
                 "connection/superuser-username",
                 &path,
@@ -787,7 +843,7 @@ impl Walker {
             }
             return None;
         };
-        if mentions_placeholder(value) {
+        if self.is_templated(value) {
             return None;
         }
         let Some(mode) = SslMode::parse(value) else {
@@ -839,18 +895,13 @@ impl Walker {
     fn tls_consistency(&mut self, f: &ConnFields<'_>, parent: &Path<'_>) {
         if let Some(pem) = f.ssl_root_cert {
             let path = parent.key("ssl_root_cert");
-            if !mentions_placeholder(pem) {
-                let begins = pem.matches("-----BEGIN CERTIFICATE-----").count();
-                let ends = pem.matches("-----END CERTIFICATE-----").count();
-                if begins == 0 || begins != ends {
-                    self.push(Diagnostic::error(
-                        "connection/ssl-root-cert-invalid",
-                        &path,
-                        "ssl_root_cert is not a PEM certificate bundle",
-                        "paste the CA certificate in PEM form: the text from \
-                         -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----",
-                    ));
-                }
+            if !self.is_templated(pem) {
+                self.pem(
+                    "connection/ssl-root-cert-invalid",
+                    &path,
+                    "ssl_root_cert",
+                    pem,
+                );
             }
             if f.ssl_mode.is_some_and(|m| !m.verifies_server()) {
                 self.push(Diagnostic::warning(
@@ -874,7 +925,7 @@ impl Walker {
     ) -> Option<&'v str> {
         let path = parent.key(key);
         let value = self.text(obj, parent, key, need)?;
-        if mentions_placeholder(value) {
+        if self.is_templated(value) {
             return Some(value);
         }
         match check_name(value) {
@@ -1051,12 +1102,366 @@ impl Walker {
         }
     }
 
+    // ----- secrets management -----
+
+    /// Reads `secrets_management` from `obj`: (whether it is there, the config when valid).
+    fn secrets_management(
+        &mut self,
+        obj: &Map<String, Value>,
+        parent: &Path<'_>,
+    ) -> (bool, Option<SecretsManagement>) {
+        let path = parent.key("secrets_management");
+        let Some(value) = non_null(obj, "secrets_management") else {
+            return (false, None);
+        };
+        let Some(sm) = value.as_object() else {
+            self.wrong_type(&path, value, "an object");
+            return (true, None);
+        };
+        let shape = if parent.to_pointer().is_empty() {
+            Shape::Craft
+        } else {
+            Shape::Qualytics
+        };
+        self.unknown_fields(sm, &path, SECRETS, shape);
+        let login_url = self.vault_url(sm, &path, "login_url");
+        let credentials = self.credentials_payload(sm, &path);
+        let token_jsonpath =
+            self.jsonpath_field(sm, &path, "token_jsonpath", "$.auth.client_token");
+        let secret_url = self.vault_url(sm, &path, "secret_url");
+        let header = self.header_name(sm, &path);
+        let data_jsonpath = self.jsonpath_field(sm, &path, "data_jsonpath", "$.data.data");
+        let namespace = self.vault_text(sm, &path, "namespace", Need::Optional);
+        if let Some(ns) = namespace
+            && ns.chars().any(|c| c.is_control() || !c.is_ascii())
+        {
+            self.push(Diagnostic::error(
+                "secrets/namespace-invalid",
+                &path.key("namespace"),
+                "namespace holds characters an HTTP header cannot carry",
+                "write the namespace path in ASCII, e.g. admin/team-a",
+            ));
+        }
+        let ca_cert = self.vault_text(sm, &path, "ca_cert", Need::Optional);
+        if let Some(pem) = ca_cert {
+            self.pem(
+                "secrets/ca-cert-invalid",
+                &path.key("ca_cert"),
+                "ca_cert",
+                pem,
+            );
+        }
+        let config = (|| {
+            Some(SecretsManagement {
+                login_url: login_url?.to_owned(),
+                credentials_payload: credentials?,
+                token_jsonpath: token_jsonpath?.to_owned(),
+                secret_url: secret_url?.to_owned(),
+                token_header_name: header?.to_owned(),
+                data_jsonpath: data_jsonpath?.to_owned(),
+                namespace: namespace.map(str::to_owned),
+                ca_cert: ca_cert.map(str::to_owned),
+            })
+        })();
+        (true, config)
+    }
+
+    /// A vault setting: a string taken literally. A `${key}` in it is an error: these settings are
+    /// what fetches the secret, so they cannot come from it.
+    fn vault_text<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        parent: &Path<'_>,
+        key: &str,
+        need: Need,
+    ) -> Option<&'v str> {
+        let path = parent.key(key);
+        let value = self.field(obj, parent, key, need, example_for(key))?;
+        let Some(s) = value.as_str() else {
+            self.wrong_type(&path, value, "a string");
+            return None;
+        };
+        if s.trim().is_empty() {
+            self.empty(&path, key);
+            return None;
+        }
+        if !self.resolved
+            && placeholder::scan(s)
+                .is_ok_and(|p| p.iter().any(|p| matches!(p, placeholder::Piece::Key(_))))
+        {
+            self.push(Diagnostic::error(
+                "secrets/placeholder-in-vault-settings",
+                &path,
+                format!("{key} holds a ${{key}} placeholder, but vault settings are what fetch the secret"),
+                "write the value itself; if `${` is literal text, write it as `$${`",
+            ));
+            return None;
+        }
+        Some(s)
+    }
+
+    fn vault_url<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        parent: &Path<'_>,
+        key: &str,
+    ) -> Option<&'v str> {
+        let path = parent.key(key);
+        let url = self.vault_text(obj, parent, key, Need::Required)?;
+        let example = if key == "login_url" {
+            "https://vault.example.com:8200/v1/auth/userpass/login/<user>"
+        } else {
+            "https://vault.example.com:8200/v1/secret/data/<path>"
+        };
+        let problem = match parse_http_url(url) {
+            Ok(u) => {
+                if !u.is_https() {
+                    self.push(Diagnostic::warning(
+                        "secrets/url-not-https",
+                        &path,
+                        format!("{key} uses http: the credentials, token and secret cross the network unencrypted"),
+                        "use https unless the vault is on a trusted local network",
+                    ));
+                }
+                return Some(url);
+            }
+            Err(p) => p,
+        };
+        let (message, help) = match problem {
+            UrlProblem::NotAbsolute => (
+                format!("{key} is not an absolute URL"),
+                format!("write the whole URL, e.g. {example}"),
+            ),
+            UrlProblem::Scheme(s) => (
+                format!("{key} uses the scheme {s:?}; a vault answers over http or https"),
+                format!("write e.g. {example}"),
+            ),
+            UrlProblem::UserInfo => (
+                format!("{key} holds user information (user@ or user:password@)"),
+                "remove it: the vault login goes in credentials_payload, where it is kept secret"
+                    .to_owned(),
+            ),
+            UrlProblem::Host(_) => (
+                format!("{key} has no valid host"),
+                format!("write e.g. {example}"),
+            ),
+            UrlProblem::Port(p) => (
+                format!("{key} has the port {p:?}, which is not 1–65535"),
+                "Vault and OpenBao listen on 8200 unless configured otherwise".to_owned(),
+            ),
+            UrlProblem::Whitespace => (
+                format!("{key} holds spaces or control characters"),
+                "percent-encode them (a space is %20), or remove what was pasted by mistake"
+                    .to_owned(),
+            ),
+            UrlProblem::Fragment => (
+                format!("{key} holds a #fragment, which is never sent to the server"),
+                "remove the part from # on".to_owned(),
+            ),
+        };
+        self.push(Diagnostic::error(
+            "secrets/url-invalid",
+            &path,
+            message,
+            help,
+        ));
+        None
+    }
+
+    /// The login body: JSON text as the form holds it, or a JSON object. Kept as a secret.
+    fn credentials_payload(
+        &mut self,
+        obj: &Map<String, Value>,
+        parent: &Path<'_>,
+    ) -> Option<Secret> {
+        let key = "credentials_payload";
+        let path = parent.key(key);
+        let value = self.field(obj, parent, key, Need::Required, "{\"password\": \"…\"}")?;
+        let parsed: Value = match value {
+            Value::Object(_) => value.clone(),
+            Value::String(text) => match serde_json::from_str(text) {
+                Ok(v) => v,
+                Err(e) => {
+                    // serde_json's message names the problem, never the text itself
+                    self.push(Diagnostic::error(
+                        "secrets/credentials-not-json",
+                        &path,
+                        format!(
+                            "credentials_payload is not valid JSON: {} (line {}, column {})",
+                            e.to_string()
+                                .split(" at line ")
+                                .next()
+                                .unwrap_or("syntax error"),
+                            e.line(),
+                            e.column()
+                        ),
+                        "write a JSON object, e.g. {\"password\": \"…\"} for userpass or \
+                         {\"role_id\": \"…\", \"secret_id\": \"…\"} for AppRole",
+                    ));
+                    return None;
+                }
+            },
+            other => {
+                self.wrong_type(&path, other, "a JSON object, or JSON text of one");
+                return None;
+            }
+        };
+        if !parsed.is_object() {
+            self.push(Diagnostic::error(
+                "secrets/credentials-not-object",
+                &path,
+                "credentials_payload is JSON but not an object",
+                "the vault's login endpoint takes an object, e.g. {\"password\": \"…\"}",
+            ));
+            return None;
+        }
+        let text = serde_json::to_string(&parsed).unwrap_or_default();
+        if !self.resolved
+            && placeholder::scan(&text)
+                .is_ok_and(|p| p.iter().any(|p| matches!(p, placeholder::Piece::Key(_))))
+        {
+            self.push(Diagnostic::error(
+                "secrets/placeholder-in-vault-settings",
+                &path,
+                "credentials_payload holds a ${key} placeholder, but it is what fetches the secret",
+                "write the credentials themselves; if `${` is literal text, write it as `$${`",
+            ));
+            return None;
+        }
+        Some(Secret::new(text))
+    }
+
+    fn jsonpath_field<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        parent: &Path<'_>,
+        key: &str,
+        example: &str,
+    ) -> Option<&'v str> {
+        let path = parent.key(key);
+        let text = self.vault_text(obj, parent, key, Need::Required)?;
+        match JsonPath::compile(text) {
+            Ok(_) => Some(text),
+            Err(e) => {
+                self.push(Diagnostic::error(
+                    "secrets/jsonpath-invalid",
+                    &path,
+                    format!(
+                        "{key} {} is not valid JSONPath: {}",
+                        json_str(text),
+                        e.message
+                    ),
+                    format!("write a path such as {example}"),
+                ));
+                None
+            }
+        }
+    }
+
+    fn header_name<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        parent: &Path<'_>,
+    ) -> Option<&'v str> {
+        let key = "token_header_name";
+        let path = parent.key(key);
+        let name = self.vault_text(obj, parent, key, Need::Required)?;
+        let is_tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+        if let Some(bad) = name.chars().find(|c| !is_tchar(*c)) {
+            self.push(Diagnostic::error(
+                "secrets/header-name-invalid",
+                &path,
+                format!(
+                    "token_header_name {} holds {bad:?}, which an HTTP header name may not",
+                    json_str(name)
+                ),
+                "use a header name such as X-Vault-Token (letters, digits and -)",
+            ));
+            return None;
+        }
+        Some(name)
+    }
+
+    fn pem(&mut self, code: &'static str, path: &Path<'_>, key: &str, pem: &str) {
+        let begins = pem.matches("-----BEGIN CERTIFICATE-----").count();
+        let ends = pem.matches("-----END CERTIFICATE-----").count();
+        if begins == 0 || begins != ends {
+            self.push(Diagnostic::error(
+                code,
+                path,
+                format!("{key} is not a PEM certificate bundle"),
+                "paste the CA certificate in PEM form: the text from -----BEGIN CERTIFICATE----- \
+                 to -----END CERTIFICATE-----",
+            ));
+        }
+    }
+
+    /// With secrets management on, placeholders have somewhere to come from and a plain password
+    /// beside them is suspicious; without it, a placeholder can never be resolved.
+    fn secrets_cross_checks(
+        &mut self,
+        present: bool,
+        password_path: &Path<'_>,
+        password: Option<&str>,
+    ) {
+        if self.resolved {
+            return;
+        }
+        if present {
+            if self.templated.is_empty() {
+                self.push(Diagnostic::warning(
+                    "secrets/unused",
+                    &Path::ROOT,
+                    "secrets management is on but no field uses a ${key} placeholder",
+                    "write ${key} in the fields whose values come from the secret (e.g. \
+                     \"password\": \"${db_password}\"), or turn secrets management off",
+                ));
+            } else if let Some(pw) = password
+                && !mentions_placeholder(pw)
+            {
+                self.push(Diagnostic::warning(
+                    "secrets/plain-password",
+                    password_path,
+                    "the password is written in plain text although secrets management is on",
+                    "take it from the secret too, e.g. \"password\": \"${db_password}\"",
+                ));
+            }
+        } else {
+            for (pointer, keys) in std::mem::take(&mut self.templated) {
+                self.diags.push(Diagnostic {
+                    code: std::borrow::Cow::Borrowed("secrets/no-vault"),
+                    severity: crate::diagnostic::Severity::Error,
+                    path: pointer,
+                    message: format!(
+                        "{} cannot be filled in: secrets management is off",
+                        keys.join(", ")
+                    ),
+                    help: "turn on secrets management (the vault settings), or write the value \
+                           itself; write $${ for a literal ${"
+                        .to_owned(),
+                });
+            }
+        }
+    }
+
     fn placeholders(&mut self, path: &Path<'_>, s: &str) -> bool {
-        if !mentions_placeholder(s) {
+        if !self.is_templated(s) {
             return true;
         }
         match placeholder::scan(s) {
-            Ok(_) => true,
+            Ok(pieces) => {
+                let keys: Vec<String> = pieces
+                    .iter()
+                    .filter_map(|p| match p {
+                        placeholder::Piece::Key(k) => Some(format!("${{{k}}}")),
+                        placeholder::Piece::Literal(_) => None,
+                    })
+                    .collect();
+                if !keys.is_empty() {
+                    self.templated.push((path.to_pointer(), keys));
+                }
+                true
+            }
             Err(e) => {
                 self.push(Diagnostic::error(
                     "field/placeholder-syntax",
@@ -1178,6 +1583,7 @@ fn build_connection(f: ConnFields<'_>) -> Option<Connection> {
         password: Some(Secret::new(f.password?)),
         ssl_mode: f.ssl_mode,
         ssl_root_cert: f.ssl_root_cert.map(str::to_owned),
+        secrets_management: f.secrets.map(Box::new),
     })
 }
 
@@ -1231,6 +1637,11 @@ fn example_for(key: &str) -> &'static str {
         "username" => "\"qualytics_read_role\"",
         "database" => "\"analytics\"",
         "schema" => "\"public\"",
+        "login_url" => "\"https://vault.example.com:8200/v1/auth/userpass/login/<user>\"",
+        "secret_url" => "\"https://vault.example.com:8200/v1/secret/data/<path>\"",
+        "token_jsonpath" => "\"$.auth.client_token\"",
+        "data_jsonpath" => "\"$.data.data\" (KV v2) or \"$.data\" (KV v1)",
+        "token_header_name" => "\"X-Vault-Token\"",
         _ => "\"…\"",
     }
 }
@@ -1514,7 +1925,7 @@ mod tests {
                 Some("connection/port-not-a-number"),
             ),
             (json!(true), Some("field/wrong-type")),
-            (json!("${db_port}"), None),
+            (json!("${db_port}"), Some("secrets/no-vault")),
             (json!(65535), None),
             (json!("1"), None),
         ] {

@@ -59,7 +59,10 @@ fn passwords(v: &serde_json::Value) -> Vec<String> {
     let mut out = Vec::new();
     for p in ["/connection/password", "/credentials/password"] {
         match v.pointer(p) {
-            Some(serde_json::Value::String(s)) if s.trim().len() > 3 => {
+            // a `${key}` reference names where the password comes from; it is not the password
+            Some(serde_json::Value::String(s))
+                if s.trim().len() > 3 && !(s.starts_with("${") && s.ends_with('}')) =>
+            {
                 out.push(s.trim().to_owned())
             }
             Some(serde_json::Value::Number(n)) => out.push(n.to_string()),
