@@ -92,6 +92,18 @@ pub enum Field {
     Schema,
     /// ssl_mode
     SslMode,
+    /// secrets_management.login_url
+    LoginUrl,
+    /// secrets_management.credentials_payload
+    CredentialsPayload,
+    /// secrets_management.token_jsonpath
+    TokenJsonpath,
+    /// secrets_management.secret_url
+    SecretUrl,
+    /// secrets_management.token_header_name
+    TokenHeaderName,
+    /// secrets_management.data_jsonpath
+    DataJsonpath,
 }
 
 /// The explanation: stable `code`, a `title`, the `cause`, the `fix`, optionally the SQL and the

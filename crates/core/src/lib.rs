@@ -26,6 +26,7 @@ pub mod scram;
 pub mod secret;
 pub mod url;
 pub mod validate;
+pub mod vault;
 
 pub use diagnostic::{Diagnostic, Path, Report, Severity};
 pub use ident::{quote_ident, quote_literal};
