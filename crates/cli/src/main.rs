@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{explain, grants, hba, uri, validate};
+use crate::commands::{explain, grants, hba, secrets, uri, validate};
 
 /// Validate PostgreSQL datastore payloads, write least-privilege GRANT SQL and pg_hba.conf lines,
 /// parse connection strings and explain connection errors.
@@ -32,6 +32,8 @@ enum Command {
     Hba(hba::Args),
     #[command(subcommand)]
     Uri(uri::Command),
+    #[command(subcommand)]
+    Secrets(secrets::Command),
     Explain(explain::Args),
 }
 
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Command::Grants(a) => grants::run(&a),
         Command::Hba(a) => hba::run(&a),
         Command::Uri(c) => uri::run(&c),
+        Command::Secrets(c) => secrets::run(&c),
         Command::Explain(a) => explain::run(&a),
     };
     output::finish(result)

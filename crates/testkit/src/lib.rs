@@ -4,6 +4,7 @@
 
 #![allow(clippy::print_stderr)]
 
+pub mod bao;
 pub mod pg;
 
 use std::path::PathBuf;

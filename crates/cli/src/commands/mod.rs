@@ -3,5 +3,6 @@
 pub mod explain;
 pub mod grants;
 pub mod hba;
+pub mod secrets;
 pub mod uri;
 pub mod validate;

@@ -1,0 +1,134 @@
+//! `pgconnect secrets check`: run a payload's vault flow and say which `${key}`s resolve.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use clap::Subcommand;
+use pgconnect_core::{ConnectionRef, analyze};
+use pgconnect_live::http::HttpOptions;
+use pgconnect_live::vault::{SecretsCheck, check};
+
+use crate::output::{Format, Outcome, Unreadable, json, parse_json, read_input};
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in to the payload's vault, read its secret and resolve the payload's `${key}`s.
+    ///
+    /// Prints whether the login succeeded, whether token_jsonpath and data_jsonpath matched, and
+    /// which keys resolved or are missing — never a value. Exit 0 only when every referenced key
+    /// resolved; 1 when a step failed or a key is missing; 2 when the file cannot be read.
+    #[command(after_help = "Example:\n  pgconnect secrets check datastore.json --format json")]
+    Check {
+        /// The payload file, or `-` for standard input.
+        file: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+        /// Seconds to wait for a TCP/TLS connection to the vault.
+        #[arg(long, default_value_t = 5.0)]
+        connect_timeout: f64,
+        /// Seconds the whole flow (login and read) may take.
+        #[arg(long, default_value_t = 10.0)]
+        timeout: f64,
+    },
+}
+
+pub fn run(command: &Command) -> Result<Outcome, Unreadable> {
+    let Command::Check {
+        file,
+        format,
+        connect_timeout,
+        timeout,
+    } = command;
+    let text = read_input(file)?;
+    let payload = parse_json(file, &text)?;
+    let analysis = analyze(&payload, None);
+    let Some(request) = analysis.request else {
+        return Ok(Outcome {
+            stdout: String::new(),
+            stderr: analysis.report.render_text(),
+            failed: true,
+        });
+    };
+    let settings = match &request.connection {
+        ConnectionRef::New(c) => c.secrets_management.as_deref().cloned(),
+        ConnectionRef::Existing(_) => None,
+    };
+    let Some(settings) = settings else {
+        return Ok(Outcome {
+            stdout: String::new(),
+            stderr: "the payload has no secrets_management settings: there is no vault to check\n"
+                .to_owned(),
+            failed: true,
+        });
+    };
+    let options = HttpOptions {
+        connect_timeout: seconds(*connect_timeout, "--connect-timeout")?,
+        total_timeout: seconds(*timeout, "--timeout")?,
+        ..HttpOptions::default()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Unreadable(format!("cannot start the async runtime: {e}")))?;
+    let result = runtime.block_on(check(&payload, &settings, analysis.shape, &options));
+    let stdout = match format {
+        Format::Json => json(&result),
+        Format::Text => render(&result),
+    };
+    Ok(Outcome {
+        stdout,
+        stderr: String::new(),
+        failed: !result.ok(),
+    })
+}
+
+fn seconds(value: f64, flag: &str) -> Result<Duration, Unreadable> {
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| Unreadable(format!("{flag} takes a positive number of seconds")))
+}
+
+fn render(c: &SecretsCheck) -> String {
+    let mark = |ok: bool| if ok { "ok" } else { "no" };
+    let mut out = String::new();
+    let _ = writeln!(out, "vault login          {}", mark(c.login_ok));
+    let _ = writeln!(out, "token_jsonpath       {}", mark(c.token_path_matched));
+    let _ = writeln!(out, "data_jsonpath        {}", mark(c.data_path_matched));
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "(none)".to_owned()
+        } else {
+            v.iter()
+                .map(|k| format!("${{{k}}}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    let _ = writeln!(out, "keys resolved        {}", list(&c.keys_resolved));
+    let _ = writeln!(out, "keys missing         {}", list(&c.keys_missing));
+    if let Some(e) = &c.error {
+        let status = e.status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "\n{}{status} [{}]\n",
+            e.explanation.title, e.explanation.code
+        );
+        let _ = writeln!(out, "Cause: {}", e.explanation.cause);
+        if !e.vault_errors.is_empty() {
+            let _ = writeln!(out, "Vault: {}", e.vault_errors.join("; "));
+        }
+        if !e.keys_found.is_empty() {
+            let _ = writeln!(out, "Found: {}", e.keys_found.join(", "));
+        }
+        let _ = writeln!(out, "Fix:   {}", e.explanation.fix);
+    }
+    if !c.diagnostics.is_empty() {
+        out.push('\n');
+        out.push_str(
+            &pgconnect_core::Report::from_diagnostics(c.diagnostics.clone()).render_text(),
+        );
+    }
+    out
+}

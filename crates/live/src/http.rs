@@ -1,0 +1,249 @@
+//! An HTTP client for talking to vaults: rustls (ring) with the Mozilla roots plus an optional
+//! PEM CA, redirects never followed, connect and total timeouts, and a cap on the body size.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pgconnect_core::vault::{HttpRequest, HttpResponse, Method, Stage, VaultError};
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject as _;
+
+/// Limits of one exchange.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// TCP (and TLS) connect timeout. Default 5 s.
+    pub connect_timeout: Duration,
+    /// Bound on a whole flow (login and read together). Default 10 s.
+    pub total_timeout: Duration,
+    /// Largest response body read. Default 1 MiB.
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            connect_timeout: Duration::from_secs(5),
+            total_timeout: Duration::from_secs(10),
+            max_body_bytes: 1 << 20,
+        }
+    }
+}
+
+/// A client for one vault configuration (its CA).
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: reqwest::Client,
+    max_body_bytes: usize,
+}
+
+impl Client {
+    /// Builds a client trusting the Mozilla roots and, when given, the PEM CA bundle.
+    pub fn new(
+        options: &HttpOptions,
+        ca_pem: Option<&str>,
+        stage: Stage,
+    ) -> Result<Client, VaultError> {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        if let Some(pem) = ca_pem {
+            let mut added = 0;
+            for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+                let cert = cert.map_err(|e| bad_ca(stage, &e.to_string()))?;
+                roots.add(cert).map_err(|e| bad_ca(stage, &e.to_string()))?;
+                added += 1;
+            }
+            if added == 0 {
+                return Err(bad_ca(stage, "no certificate found in the PEM text"));
+            }
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| bad_ca(stage, &e.to_string()))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let inner = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.total_timeout)
+            .no_proxy()
+            .user_agent(concat!("pgconnect/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| {
+                VaultError::transport(
+                    stage,
+                    "vault/client",
+                    "Could not set up the HTTP client",
+                    format!("{e}"),
+                    "This is a bug in pgconnect; please report it.".to_owned(),
+                )
+            })?;
+        Ok(Client {
+            inner,
+            max_body_bytes: options.max_body_bytes,
+        })
+    }
+
+    /// Sends `request` and reads the answer, at most `max_body_bytes` of it.
+    pub async fn send(
+        &self,
+        stage: Stage,
+        request: &HttpRequest,
+    ) -> Result<HttpResponse, VaultError> {
+        let method = match request.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+        };
+        let mut builder = self.inner.request(method, &request.url);
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.expose());
+        }
+        if let Some(body) = &request.body {
+            builder = builder.body(body.expose().to_owned());
+        }
+        let host = host_of(&request.url);
+        let mut response = builder
+            .send()
+            .await
+            .map_err(|e| transport_error(stage, &host, &e))?;
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| transport_error(stage, &host, &e))?
+        {
+            if body.len() + chunk.len() > self.max_body_bytes {
+                return Err(VaultError::transport(
+                    stage,
+                    "vault/answer-too-large",
+                    "The vault's answer is too large",
+                    format!(
+                        "The answer from {host} exceeds {} bytes; a login or secret answer is a few KiB.",
+                        self.max_body_bytes
+                    ),
+                    "Check that the URL points at the vault's API endpoint.".to_owned(),
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        tracing::debug!(stage = ?stage, %host, status, bytes = body.len(), "vault answered");
+        Ok(HttpResponse {
+            status,
+            body: String::from_utf8_lossy(&body).into_owned(),
+            location,
+        })
+    }
+}
+
+fn bad_ca(stage: Stage, why: &str) -> VaultError {
+    VaultError::transport(
+        stage,
+        "vault/ca-invalid",
+        "The vault CA certificate cannot be used",
+        format!("ca_cert could not be read: {why}."),
+        "Paste the CA certificate that signed the vault's TLS certificate, in PEM form.".to_owned(),
+    )
+}
+
+/// `scheme://host:port` of a URL, for messages (never the path or query).
+pub fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .map(|u| {
+            let host = u.host_str().unwrap_or("?").to_owned();
+            match u.port() {
+                Some(p) => format!("{}://{host}:{p}", u.scheme()),
+                None => format!("{}://{host}", u.scheme()),
+            }
+        })
+        .unwrap_or_else(|| "the vault".to_owned())
+}
+
+/// Classifies a reqwest failure into an explained [`VaultError`]; the message names the host, never
+/// the request's headers or body.
+fn transport_error(stage: Stage, host: &str, e: &reqwest::Error) -> VaultError {
+    let chain = error_chain(e);
+    let lower = chain.to_ascii_lowercase();
+    let (code, title, cause, fix) = if e.is_timeout() {
+        (
+            "vault/timeout",
+            "The vault did not answer in time",
+            format!("No answer from {host} within the time limit."),
+            "Check that the URL's host and port are the vault's, and that the network lets the \
+             platform reach it (a firewall that drops packets looks like this).",
+        )
+    } else if lower.contains("connection refused") {
+        (
+            "vault/refused",
+            "The vault refused the connection",
+            format!("Nothing accepts connections at {host}."),
+            "Check the URL's host and port (Vault and OpenBao listen on 8200 by default) and that \
+             the vault is running.",
+        )
+    } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        (
+            "vault/dns",
+            "The vault's host name does not resolve",
+            format!("DNS has no address for {host}."),
+            "Check the host name in the URL.",
+        )
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
+    {
+        (
+            "vault/tls",
+            "The TLS connection to the vault failed",
+            format!("TLS with {host} failed: {}.", tls_reason(&lower)),
+            "If the vault's certificate comes from a private CA, paste that CA into ca_cert; check \
+             that the certificate names the URL's host and has not expired.",
+        )
+    } else if e.is_connect() {
+        (
+            "vault/unreachable",
+            "The vault cannot be reached",
+            format!("Connecting to {host} failed."),
+            "Check the URL's host and port and the network path to the vault.",
+        )
+    } else {
+        (
+            "vault/transport",
+            "The exchange with the vault failed",
+            format!("The exchange with {host} failed."),
+            "Check the URL and retry.",
+        )
+    };
+    tracing::debug!(stage = ?stage, %host, code, "vault exchange failed");
+    VaultError::transport(stage, code, title, cause, fix.to_owned())
+}
+
+fn tls_reason(lower: &str) -> &'static str {
+    if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
+        "the certificate is signed by a CA that is not trusted"
+    } else if lower.contains("notvalidforname") || lower.contains("not valid for name") {
+        "the certificate does not name this host"
+    } else if lower.contains("expired") {
+        "the certificate has expired"
+    } else if lower.contains("http") && lower.contains("corrupt") {
+        "the server does not speak TLS on that port"
+    } else {
+        "the handshake did not complete"
+    }
+}
+
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
