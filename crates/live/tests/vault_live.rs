@@ -220,3 +220,48 @@ async fn a_rotated_secret_is_picked_up_by_the_next_check() {
     let c = run_check(&p).await;
     assert!(c.ok());
 }
+
+#[tokio::test]
+async fn tls_to_the_vault_is_verified_against_the_given_ca() {
+    let s = pgconnect_testkit::bao::BaoServer::start_tls().unwrap();
+    s.bao(&["auth", "enable", "userpass"]).unwrap();
+    s.bao_with_stdin(
+        &["policy", "write", "p", "-"],
+        Some("path \"secret/data/db\" { capabilities = [\"read\"] }\n"),
+    )
+    .unwrap();
+    s.bao(&[
+        "write",
+        "auth/userpass/users/t",
+        "password=tls-Login-pw",
+        "policies=p",
+    ])
+    .unwrap();
+    s.bao(&["kv", "put", "secret/db", "password=x-y-z-1"])
+        .unwrap();
+    let mut sm = json!({
+        "login_url": format!("{}/v1/auth/userpass/login/t", s.addr()),
+        "credentials_payload": {"password": "tls-Login-pw"},
+        "token_jsonpath": "$.auth.client_token",
+        "secret_url": format!("{}/v1/secret/data/db", s.addr()),
+        "token_header_name": "X-Vault-Token",
+        "data_jsonpath": "$.data.data"
+    });
+    assert!(s.addr().starts_with("https://"));
+    // without the CA: the certificate is not trusted
+    let p = payload(sm.clone());
+    let (progress, result) = fetch_secret(&settings(&p), &fast()).await;
+    let e = result.unwrap_err();
+    assert_eq!(e.explanation.code, "vault/tls", "{e:?}");
+    assert!(
+        e.explanation.cause.contains("not trusted"),
+        "{}",
+        e.explanation.cause
+    );
+    assert!(!progress.login_ok);
+    // with it: verified and read
+    sm["ca_cert"] = json!(s.ca_pem().unwrap());
+    let p = payload(sm);
+    let (_, result) = fetch_secret(&settings(&p), &fast()).await;
+    assert_eq!(result.unwrap().keys().collect::<Vec<_>>(), ["password"]);
+}

@@ -26,8 +26,9 @@ pub struct BaoServer {
     bin: PathBuf,
     port: u16,
     root_token: String,
-    /// Holds the server's log and serves as HOME for the `bao` commands.
+    /// Holds the server's log (and TLS files) and serves as HOME for the `bao` commands.
     dir: tempfile::TempDir,
+    tls: bool,
 }
 
 /// Where the `bao` binary is.
@@ -53,8 +54,18 @@ pub fn bao_binary() -> Result<PathBuf> {
 }
 
 impl BaoServer {
-    /// Starts a dev server and waits until it answers.
+    /// Starts a dev server (plain http) and waits until it answers.
     pub fn start() -> Result<BaoServer> {
+        Self::start_with(false)
+    }
+
+    /// Starts a dev server with TLS: OpenBao generates a CA and a certificate for 127.0.0.1;
+    /// [`BaoServer::ca_pem`] is that CA.
+    pub fn start_tls() -> Result<BaoServer> {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Result<BaoServer> {
         let bin = bao_binary()?;
         let mut last = String::new();
         for _ in 0..5 {
@@ -72,8 +83,14 @@ impl BaoServer {
             let stdout = log_file
                 .try_clone()
                 .map_err(|e| err(format!("cannot open the log: {e}")))?;
-            let child = Command::new(&bin)
-                .args(["server", "-dev", "-dev-no-store-token"])
+            let mut command = Command::new(&bin);
+            command.args(["server", "-dev", "-dev-no-store-token"]);
+            if tls {
+                command
+                    .arg("-dev-tls")
+                    .arg(format!("-dev-tls-cert-dir={}", dir.path().display()));
+            }
+            let child = command
                 .arg(format!("-dev-root-token-id={root_token}"))
                 .arg(format!("-dev-listen-address=127.0.0.1:{port}"))
                 .env("HOME", dir.path())
@@ -87,6 +104,7 @@ impl BaoServer {
                 port,
                 root_token,
                 dir,
+                tls,
             };
             let deadline = Instant::now() + Duration::from_secs(20);
             while Instant::now() < deadline {
@@ -106,10 +124,17 @@ impl BaoServer {
         Err(err(last))
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` with TLS).
     #[must_use]
     pub fn addr(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}", self.port)
+    }
+
+    /// The CA that signed the server's certificate (TLS mode), in PEM.
+    pub fn ca_pem(&self) -> Result<String> {
+        std::fs::read_to_string(self.dir.path().join("vault-ca.pem"))
+            .map_err(|e| err(format!("no CA file (is the server in TLS mode?): {e}")))
     }
 
     /// The port.
@@ -141,6 +166,7 @@ impl BaoServer {
             .args(args)
             .env("BAO_ADDR", self.addr())
             .env("BAO_TOKEN", &self.root_token)
+            .env("BAO_CACERT", self.dir.path().join("vault-ca.pem"))
             .env("HOME", self.dir.path())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
