@@ -37,6 +37,38 @@ impl Outcome {
             failed: false,
         }
     }
+
+    /// The input was read but has errors: the report goes to stderr, exit 1.
+    pub fn rejected(report: &Report) -> Self {
+        Outcome {
+            stdout: String::new(),
+            stderr: report.render_text(),
+            failed: true,
+        }
+    }
+}
+
+/// A payload file read, parsed and analysed: the JSON, its shape and the request when valid, or
+/// the outcome that reports why not.
+pub struct LoadedPayload {
+    pub json: serde_json::Value,
+    pub shape: Option<pgconnect_core::Shape>,
+    pub request: pgconnect_core::DatastoreRequest,
+}
+
+/// Reads `file` (or stdin for `-`) as a datastore payload; `Err(Ok(outcome))` when it is invalid.
+pub fn load_valid_payload(file: &str) -> Result<Result<LoadedPayload, Outcome>, Unreadable> {
+    let text = read_input(file)?;
+    let json = parse_json(file, &text)?;
+    let analysis = pgconnect_core::analyze(&json, None);
+    Ok(match analysis.request {
+        Some(request) => Ok(LoadedPayload {
+            json,
+            shape: analysis.shape,
+            request,
+        }),
+        None => Err(Outcome::rejected(&analysis.report)),
+    })
 }
 
 /// A command that could not run at all (exit 2).

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Diagnostic, Path, Report};
-use crate::ident::{NameProblem, check_name, quote_ident, quote_literal, reserved_role_name};
+use crate::ident::{name_diagnostic, quote_ident, quote_literal, reserved_role_name};
 use crate::model::DatastoreKind;
 use crate::scram::ScramVerifier;
 
@@ -128,23 +128,8 @@ fn check(o: &GrantOptions) -> Result<Report, Report> {
 }
 
 fn name(r: &mut Report, path: &Path<'_>, what: &str, value: &str) {
-    match check_name(value) {
-        Ok(()) => {}
-        Err(NameProblem::Empty) => r.push(Diagnostic::error(
-            "field/empty",
-            path,
-            format!("{what} is empty"),
-            format!("give the {what} name"),
-        )),
-        Err(p) => r.push(Diagnostic::error(
-            match p {
-                NameProblem::Nul => "name/has-nul",
-                _ => "name/too-long",
-            },
-            path,
-            format!("{what} name {p}"),
-            "use the name exactly as it exists (or will exist) on the server",
-        )),
+    if let Some(d) = name_diagnostic(path, what, value) {
+        r.push(d);
     }
 }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Diagnostic, Path, Report};
 use crate::grants::Generated;
-use crate::ident::{NameProblem, check_name};
+use crate::ident::name_diagnostic;
 
 /// What the line should allow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,24 +137,8 @@ pub fn hba_quote(name: &str) -> String {
 }
 
 fn hba_name(r: &mut Report, path: &Path<'_>, what: &str, value: &str) {
-    match check_name(value) {
-        Ok(()) => {}
-        Err(NameProblem::Empty) => r.push(Diagnostic::error(
-            "field/empty",
-            path,
-            format!("{what} is empty"),
-            format!("give the {what} name"),
-        )),
-        Err(p) => r.push(Diagnostic::error(
-            if p == NameProblem::Nul {
-                "name/has-nul"
-            } else {
-                "name/too-long"
-            },
-            path,
-            format!("{what} name {p}"),
-            "use the name exactly as it exists on the server",
-        )),
+    if let Some(d) = name_diagnostic(path, what, value) {
+        r.push(d);
     }
     if value.contains(['\n', '\r']) {
         r.push(Diagnostic::error(

@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::diagnostic::{Diagnostic, Path};
+
 #[rustfmt::skip]
 mod keywords;
 
@@ -152,6 +154,33 @@ pub fn check_name(name: &str) -> Result<(), NameProblem> {
     } else {
         Ok(())
     }
+}
+
+/// The diagnostic for a `what` name (role, database, schema…) at `path` that breaks the server's
+/// limits: empty, NUL, or longer than 63 bytes (saying what it would be truncated to).
+#[must_use]
+pub fn name_diagnostic(path: &Path<'_>, what: &str, value: &str) -> Option<Diagnostic> {
+    let problem = check_name(value).err()?;
+    Some(match problem {
+        NameProblem::Empty => Diagnostic::error(
+            "field/empty",
+            path,
+            format!("{what} is empty"),
+            format!("give the {what} name"),
+        ),
+        NameProblem::Nul => Diagnostic::error(
+            "name/has-nul",
+            path,
+            format!("{what} name {problem}"),
+            "remove the NUL character",
+        ),
+        NameProblem::TooLong { .. } => Diagnostic::error(
+            "name/too-long",
+            path,
+            format!("{what} name {problem}"),
+            "use the name exactly as it exists (or will exist) on the server",
+        ),
+    })
 }
 
 /// `name` cut to at most 63 bytes at a character boundary, as the server's `truncate_identifier`.

@@ -175,22 +175,13 @@ fn literal(s: &str) -> String {
 /// The login request: `POST login_url` with the credentials payload.
 #[must_use]
 pub fn login_request(sm: &SecretsManagement) -> HttpRequest {
-    let mut headers = vec![
-        (
+    let headers = with_common_headers(
+        sm,
+        vec![(
             "Content-Type".to_owned(),
             HeaderValue::Plain("application/json".to_owned()),
-        ),
-        (
-            "Accept".to_owned(),
-            HeaderValue::Plain("application/json".to_owned()),
-        ),
-    ];
-    if let Some(ns) = &sm.namespace {
-        headers.push((
-            "X-Vault-Namespace".to_owned(),
-            HeaderValue::Plain(ns.clone()),
-        ));
-    }
+        )],
+    );
     HttpRequest {
         method: Method::Post,
         url: literal(&sm.login_url),
@@ -202,28 +193,37 @@ pub fn login_request(sm: &SecretsManagement) -> HttpRequest {
 /// The read request: `GET secret_url` with the token in `token_header_name`.
 #[must_use]
 pub fn read_request(sm: &SecretsManagement, token: &Secret) -> HttpRequest {
-    let mut headers = vec![
-        (
+    let headers = with_common_headers(
+        sm,
+        vec![(
             sm.token_header_name.clone(),
             HeaderValue::Secret(token.clone()),
-        ),
-        (
-            "Accept".to_owned(),
-            HeaderValue::Plain("application/json".to_owned()),
-        ),
-    ];
-    if let Some(ns) = &sm.namespace {
-        headers.push((
-            "X-Vault-Namespace".to_owned(),
-            HeaderValue::Plain(ns.clone()),
-        ));
-    }
+        )],
+    );
     HttpRequest {
         method: Method::Get,
         url: literal(&sm.secret_url),
         headers,
         body: None,
     }
+}
+
+/// `headers` plus `Accept: application/json` and, when set, `X-Vault-Namespace`.
+fn with_common_headers(
+    sm: &SecretsManagement,
+    mut headers: Vec<(String, HeaderValue)>,
+) -> Vec<(String, HeaderValue)> {
+    headers.push((
+        "Accept".to_owned(),
+        HeaderValue::Plain("application/json".to_owned()),
+    ));
+    if let Some(ns) = &sm.namespace {
+        headers.push((
+            "X-Vault-Namespace".to_owned(),
+            HeaderValue::Plain(ns.clone()),
+        ));
+    }
+    headers
 }
 
 /// The token in the login answer, at `token_jsonpath`: exactly one non-empty string.

@@ -4,11 +4,11 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use clap::Subcommand;
-use pgconnect_core::{ConnectionRef, analyze};
+use pgconnect_core::ConnectionRef;
 use pgconnect_live::http::HttpOptions;
 use pgconnect_live::vault::{SecretsCheck, check};
 
-use crate::output::{Format, Outcome, Unreadable, json, parse_json, read_input};
+use crate::output::{Format, Outcome, Unreadable, json, load_valid_payload};
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -40,17 +40,11 @@ pub fn run(command: &Command) -> Result<Outcome, Unreadable> {
         connect_timeout,
         timeout,
     } = command;
-    let text = read_input(file)?;
-    let payload = parse_json(file, &text)?;
-    let analysis = analyze(&payload, None);
-    let Some(request) = analysis.request else {
-        return Ok(Outcome {
-            stdout: String::new(),
-            stderr: analysis.report.render_text(),
-            failed: true,
-        });
+    let loaded = match load_valid_payload(file)? {
+        Ok(l) => l,
+        Err(outcome) => return Ok(outcome),
     };
-    let settings = match &request.connection {
+    let settings = match &loaded.request.connection {
         ConnectionRef::New(c) => c.secrets_management.as_deref().cloned(),
         ConnectionRef::Existing(_) => None,
     };
@@ -71,7 +65,7 @@ pub fn run(command: &Command) -> Result<Outcome, Unreadable> {
         .enable_all()
         .build()
         .map_err(|e| Unreadable(format!("cannot start the async runtime: {e}")))?;
-    let result = runtime.block_on(check(&payload, &settings, analysis.shape, &options));
+    let result = runtime.block_on(check(&loaded.json, &settings, loaded.shape, &options));
     let stdout = match format {
         Format::Json => json(&result),
         Format::Text => render(&result),

@@ -3,10 +3,9 @@
 use std::fmt::Write as _;
 
 use clap::Subcommand;
-use pgconnect_core::analyze;
 use pgconnect_core::connstr::{build_uri, parse_connection_string};
 
-use crate::output::{Format, Outcome, Unreadable, json, parse_json, read_input};
+use crate::output::{Format, Outcome, Unreadable, json, load_valid_payload};
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -94,22 +93,12 @@ fn parse(string: &str, format: Format) -> Outcome {
 }
 
 fn build(file: &str, show_password: bool) -> Result<Outcome, Unreadable> {
-    let text = read_input(file)?;
-    let payload = parse_json(file, &text)?;
-    let analysis = analyze(&payload, None);
-    let Some(request) = analysis.request else {
-        return Ok(Outcome {
-            stdout: String::new(),
-            stderr: analysis.report.render_text(),
-            failed: true,
-        });
+    let loaded = match load_valid_payload(file)? {
+        Ok(l) => l,
+        Err(outcome) => return Ok(outcome),
     };
-    Ok(match build_uri(&request, show_password) {
+    Ok(match build_uri(&loaded.request, show_password) {
         Ok(uri) => Outcome::ok(uri),
-        Err(report) => Outcome {
-            stdout: String::new(),
-            stderr: report.render_text(),
-            failed: true,
-        },
+        Err(report) => Outcome::rejected(&report),
     })
 }
