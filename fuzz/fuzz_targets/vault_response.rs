@@ -57,8 +57,12 @@ fn check_no_values(e: &VaultError, body: &str, sm: &SecretsManagement) {
         let innocent = v.chars().count() < 8
             || keys.iter().any(|k| k.contains(v.as_str()))
             || e.vault_errors.iter().any(|m| m.contains(v.as_str()))
-            || sm.token_jsonpath.contains(v.as_str())
-            || sm.data_jsonpath.contains(v.as_str())
+            // the settings (the paths) are quoted on purpose, raw or escaped (`\t` reads `\\t`)
+            || [&sm.token_jsonpath, &sm.data_jsonpath].iter().any(|p| {
+                p.contains(v.as_str())
+                    || format!("{p:?}").contains(v.as_str())
+                    || serde_json::to_string(p).unwrap_or_default().contains(v.as_str())
+            })
             // the title and fix are fixed texts (with example paths), not derived from the answer
             || e.explanation.title.contains(v.as_str())
             || e.explanation.fix.contains(v.as_str());

@@ -265,3 +265,83 @@ async fn tls_to_the_vault_is_verified_against_the_given_ca() {
     let (_, result) = fetch_secret(&settings(&p), &fast()).await;
     assert_eq!(result.unwrap().keys().collect::<Vec<_>>(), ["password"]);
 }
+
+/// A one-trick HTTP server: answers every request with `response` and counts the requests.
+async fn canned_server(response: Vec<u8>) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let response = response.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let _ = socket.write_all(&response).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    (port, hits)
+}
+
+fn settings_at(port: u16) -> serde_json::Value {
+    json!({
+        "login_url": format!("http://127.0.0.1:{port}/v1/auth/userpass/login/alice"),
+        "credentials_payload": "{\"password\": \"x\"}",
+        "token_jsonpath": "$.auth.client_token",
+        "secret_url": format!("http://127.0.0.1:{port}/v1/secret/data/db"),
+        "token_header_name": "X-Vault-Token",
+        "data_jsonpath": "$.data.data"
+    })
+}
+
+#[tokio::test]
+async fn redirects_are_never_followed() {
+    use std::sync::atomic::Ordering;
+    // the redirect target counts every request it gets: it must get none
+    let (target, target_hits) =
+        canned_server(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}".to_vec()).await;
+    let redirect = format!(
+        "HTTP/1.1 307 Temporary Redirect\r\nlocation: http://127.0.0.1:{target}/v1/auth/userpass/login/alice\r\ncontent-length: 0\r\n\r\n"
+    );
+    let (port, hits) = canned_server(redirect.into_bytes()).await;
+    let e = run_check(&payload(settings_at(port))).await.error.unwrap();
+    assert_eq!(e.explanation.code, "vault/redirect");
+    assert_eq!(e.status, Some(307));
+    assert!(
+        e.explanation.cause.contains(&format!("127.0.0.1:{target}")),
+        "{}",
+        e.explanation.cause
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        target_hits.load(Ordering::SeqCst),
+        0,
+        "the redirect was followed"
+    );
+}
+
+#[tokio::test]
+async fn answers_over_one_mebibyte_are_cut_off() {
+    let body = format!(
+        "{{\"auth\": {{\"client_token\": \"{}\"}}}}",
+        "x".repeat(2 << 20)
+    );
+    let response = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let (port, _) = canned_server(response.into_bytes()).await;
+    let e = run_check(&payload(settings_at(port))).await.error.unwrap();
+    assert_eq!(e.explanation.code, "vault/answer-too-large");
+    assert!(
+        e.explanation.cause.contains("1048576 bytes"),
+        "{}",
+        e.explanation.cause
+    );
+}
