@@ -38,6 +38,34 @@ impl fmt::Display for JsonPathError {
 /// Largest path accepted (a JSONPath for a vault response is a few dozen characters).
 pub const MAX_PATH_LEN: usize = 1024;
 
+/// True for paths made only of `.name` steps with ASCII names (`$`, `$.data`,
+/// `$.auth.client_token`): always valid RFC 9535, checked without the parser. (What vault settings
+/// use; validation checks them on every keystroke.)
+#[must_use]
+pub fn is_simple_member_path(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix('$') else {
+        return false;
+    };
+    rest.is_empty()
+        || rest.strip_prefix('.').is_some_and(|names| {
+            names.split('.').all(|name| {
+                let mut bytes = name.bytes();
+                bytes
+                    .next()
+                    .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                    && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            })
+        })
+}
+
+/// Whether `path` is valid JSONPath, without keeping the compiled query.
+pub fn check(path: &str) -> Result<(), JsonPathError> {
+    if is_simple_member_path(path) {
+        return Ok(());
+    }
+    JsonPath::compile(path).map(|_| ())
+}
+
 impl JsonPath {
     /// Compiles `path`.
     pub fn compile(path: &str) -> Result<JsonPath, JsonPathError> {
@@ -142,6 +170,20 @@ mod tests {
                 .select(&doc)
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn simple_paths_need_no_parser_and_agree_with_it() {
+        for p in ["$", "$.data", "$.auth.client_token", "$._x.a1"] {
+            assert!(is_simple_member_path(p), "{p}");
+            assert!(JsonPath::compile(p).is_ok(), "{p}");
+        }
+        for p in [
+            "$.", "$..a", "$.a.", "$.1a", "$['a']", "$.a[0]", "$.é", " $.a", "$.a b",
+        ] {
+            assert!(!is_simple_member_path(p), "{p}");
+        }
+        assert!(check("$.auth..").is_err());
     }
 
     #[test]

@@ -9,7 +9,6 @@ use serde_json::{Map, Value};
 use crate::diagnostic::{Diagnostic, Path, Report};
 use crate::host::{HostProblem, check_host};
 use crate::ident::{MAX_NAME_BYTES, NameProblem, check_name};
-use crate::jsonpath::JsonPath;
 use crate::model::{
     Connection, ConnectionId, ConnectionRef, Connector, DatastoreKind, DatastoreRequest, PortSpec,
     SecretsManagement, Shape, SslMode,
@@ -1340,8 +1339,8 @@ impl Walker {
     ) -> Option<&'v str> {
         let path = parent.key(key);
         let text = self.vault_text(obj, parent, key, Need::Required)?;
-        match JsonPath::compile(text) {
-            Ok(_) => Some(text),
+        match crate::jsonpath::check(text) {
+            Ok(()) => Some(text),
             Err(e) => {
                 self.push(Diagnostic::error(
                     "secrets/jsonpath-invalid",
@@ -1613,6 +1612,8 @@ fn suggest(key: &str, known: &[&'static str]) -> Option<&'static str> {
     let normalized = lower.replace('-', "_");
     known
         .iter()
+        // two edits change the length by at most two: skip the rest without computing
+        .filter(|k| k.len().abs_diff(normalized.len()) <= 2)
         .map(|k| (strsim::damerau_levenshtein(&normalized, k), *k))
         .filter(|(d, k)| *d <= 2 && *d * 3 <= k.len())
         .min_by_key(|(d, _)| *d)
