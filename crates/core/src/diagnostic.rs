@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize, Serializer};
 /// How bad a finding is. Only [`Severity::Error`] makes a payload invalid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Severity {
     /// The payload cannot be used as it is.
     Error,
@@ -39,8 +40,10 @@ impl fmt::Display for Severity {
 
 /// One finding about one place in the input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Diagnostic {
     /// Stable identifier, `area/what`, e.g. `connection/port-out-of-range`. Tools match on it.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub code: Cow<'static, str>,
     /// How bad it is.
     pub severity: Severity,
@@ -204,6 +207,39 @@ impl Report {
 
 fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 { one } else { many }
+}
+
+/// The JSON form of a [`Report`] (what `Report` serialises as): validity and counts up front.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "Report"))]
+pub struct ReportJson {
+    /// True when no diagnostic is an error.
+    pub valid: bool,
+    /// Number of errors.
+    pub errors: usize,
+    /// Number of warnings.
+    pub warnings: usize,
+    /// Every finding, in input order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    /// The JSON form.
+    #[must_use]
+    pub fn to_json(&self) -> ReportJson {
+        ReportJson {
+            valid: self.is_valid(),
+            errors: self.count(Severity::Error),
+            warnings: self.count(Severity::Warning),
+            diagnostics: self.diagnostics.clone(),
+        }
+    }
+}
+
+impl From<Report> for ReportJson {
+    fn from(r: Report) -> Self {
+        r.to_json()
+    }
 }
 
 impl Serialize for Report {

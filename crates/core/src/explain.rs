@@ -18,6 +18,7 @@ use crate::model::{DatastoreKind, SslMode};
 /// A client-side failure, as a caller that made the connection classifies it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ClientFailure {
     /// TCP connection refused.
     Refused,
@@ -34,6 +35,7 @@ pub enum ClientFailure {
 /// What the caller knows of the connection that failed; used to write fix SQL when the message
 /// itself does not name the role, database or schema.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct ErrorContext {
     /// Role that connected.
     #[serde(default)]
@@ -57,6 +59,7 @@ pub struct ErrorContext {
 
 /// A connection failure to explain.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct ErrorInput {
     /// Five-character SQLSTATE, for server errors.
     #[serde(default)]
@@ -71,12 +74,14 @@ pub struct ErrorInput {
     pub client: Option<ClientFailure>,
     /// What is known of the connection.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<ErrorContext>", optional))]
     pub context: ErrorContext,
 }
 
 /// A form field to highlight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Field {
     /// host
     Host,
@@ -109,6 +114,7 @@ pub enum Field {
 /// The explanation: stable `code`, a `title`, the `cause`, the `fix`, optionally the SQL and the
 /// pg_hba.conf line that fix it, and the fields to highlight.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Explanation {
     /// Stable identifier, e.g. `auth/password-failed`.
     pub code: String,
@@ -120,9 +126,11 @@ pub struct Explanation {
     pub fix: String,
     /// SQL that fixes it, to run as a superuser or the object's owner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub fix_sql: Option<String>,
     /// A pg_hba.conf line that fixes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub fix_config: Option<String>,
     /// Form fields to highlight.
     pub fields: Vec<Field>,

@@ -12,6 +12,7 @@ use crate::scram::ScramVerifier;
 
 /// What to write a script for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GrantOptions {
     /// Source (read-only) or enrichment (read-write).
     pub kind: DatastoreKind,
@@ -24,9 +25,11 @@ pub struct GrantOptions {
     /// The role that creates tables in those schemas: default privileges are set `FOR ROLE` it.
     /// Without it they cover only tables created later by whoever runs the script.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub owner: Option<String>,
     /// Create the role (LOGIN) if it does not exist. A rerun does not fail.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     pub create_role: bool,
     /// The password, as a SCRAM verifier (see [`ScramVerifier::compute`]); `None` writes no
     /// password and says how to set one.
@@ -36,10 +39,12 @@ pub struct GrantOptions {
 
 /// A generated text, with the warnings found while writing it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Generated {
     /// The SQL (or configuration line).
     pub text: String,
     /// Warnings and notes; never errors (those make the call fail).
+    #[cfg_attr(feature = "ts", ts(as = "crate::diagnostic::ReportJson"))]
     pub report: Report,
 }
 

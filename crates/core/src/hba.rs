@@ -10,6 +10,7 @@ use crate::ident::name_diagnostic;
 
 /// What the line should allow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HbaOptions {
     /// The role that connects.
     pub role: String,
@@ -20,9 +21,11 @@ pub struct HbaOptions {
     pub cidr: String,
     /// Authentication method; default `scram-sha-256`.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub method: Option<String>,
     /// Require TLS (`hostssl`); set it when the connection's ssl_mode is require or stronger.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     pub ssl: bool,
 }
 

@@ -22,8 +22,11 @@ pub struct JsonPath {
 
 /// Why a JSONPath does not compile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct JsonPathError {
     /// 1-based character position where the path stops making sense, when known.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub position: Option<usize>,
     /// What is wrong, in words.
     pub message: String,

@@ -27,6 +27,7 @@ pub mod secret;
 pub mod url;
 pub mod validate;
 pub mod vault;
+pub mod wire;
 
 pub use diagnostic::{Diagnostic, Path, Report, Severity};
 pub use ident::{quote_ident, quote_literal};

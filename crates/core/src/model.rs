@@ -14,6 +14,7 @@ use crate::secret::Secret;
 /// Which request body a payload is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Shape {
     /// Qualytics-style `POST /api/datastores`.
     Qualytics,
@@ -35,6 +36,7 @@ impl Shape {
 /// What the datastore is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum DatastoreKind {
     /// Read-only: the platform reads, profiles and scans it.
     #[default]
@@ -57,6 +59,7 @@ impl DatastoreKind {
 /// The kind of database behind a connection. Only PostgreSQL today; the enum leaves room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Connector {
     /// PostgreSQL (`"type": "postgresql"`, any case).
     Postgresql,
@@ -95,6 +98,7 @@ impl Connector {
 /// libpq's `sslmode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum SslMode {
     /// Never encrypt.
     Disable,
@@ -229,6 +233,7 @@ pub struct SecretsManagement {
 /// A stored connection's id: Qualytics uses integers, other registries strings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ConnectionId {
     /// An integer id.
     Number(u64),

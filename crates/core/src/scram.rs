@@ -29,8 +29,22 @@ impl ScramVerifier {
     /// rejects it — what both the server and libpq do.
     #[must_use]
     pub fn compute(password: &Secret, salt: &[u8], iterations: u32) -> ScramVerifier {
+        use unicode_normalization::UnicodeNormalization as _;
+        Self::compute_with_nfkc(password, salt, iterations, |s| s.nfkc().collect())
+    }
+
+    /// [`ScramVerifier::compute`] with the Unicode NFKC normalisation supplied by the caller — in
+    /// WebAssembly, JavaScript's `String.prototype.normalize("NFKC")`, which keeps the large
+    /// normalisation tables out of the browser build.
+    #[must_use]
+    pub fn compute_with_nfkc(
+        password: &Secret,
+        salt: &[u8],
+        iterations: u32,
+        nfkc: impl Fn(&str) -> String,
+    ) -> ScramVerifier {
         let raw = password.expose();
-        let prepared = stringprep::saslprep(raw).unwrap_or(std::borrow::Cow::Borrowed(raw));
+        let prepared = saslprep_with(raw, nfkc).unwrap_or_else(|| raw.to_owned());
         let mut salted = [0u8; 32];
         pbkdf2::pbkdf2_hmac::<Sha256>(prepared.as_bytes(), salt, iterations.max(1), &mut salted);
         let client_key = hmac(&salted, b"Client Key");
@@ -68,6 +82,55 @@ impl fmt::Debug for ScramVerifier {
     }
 }
 
+/// SASLprep (RFC 4013, the stringprep profile PostgreSQL applies to SCRAM passwords) with the NFKC
+/// step supplied by the caller; `None` when the result has prohibited characters, in which case
+/// PostgreSQL and libpq use the password's raw bytes. Step for step what the `stringprep` crate's
+/// `saslprep` does (a test checks they agree).
+#[must_use]
+pub fn saslprep_with(s: &str, nfkc: impl Fn(&str) -> String) -> Option<String> {
+    use stringprep::tables;
+    if s.chars()
+        .all(|c| c.is_ascii() && !tables::ascii_control_character(c))
+    {
+        return Some(s.to_owned());
+    }
+    // 2.1 mapping: non-ASCII spaces to SPACE, "commonly mapped to nothing" removed
+    let mapped: String = s
+        .chars()
+        .map(|c| {
+            if tables::non_ascii_space_character(c) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .filter(|&c| !tables::commonly_mapped_to_nothing(c))
+        .collect();
+    // 2.2 normalisation
+    let normalized = nfkc(&mapped);
+    // 2.3 prohibited output (C.1.2, C.2.1, C.2.2, C.3 – C.9)
+    let prohibited = normalized.chars().any(|c| {
+        tables::non_ascii_space_character(c)
+            || tables::ascii_control_character(c)
+            || tables::non_ascii_control_character(c)
+            || tables::private_use(c)
+            || tables::non_character_code_point(c)
+            || tables::surrogate_code(c)
+            || tables::inappropriate_for_plain_text(c)
+            || tables::inappropriate_for_canonical_representation(c)
+            || tables::change_display_properties_or_deprecated(c)
+            || tables::tagging_character(c)
+    });
+    // 2.4 bidirectional text: with any RandALCat, no LCat, and RandALCat first and last
+    let bidi_bad = normalized.contains(tables::bidi_r_or_al)
+        && (normalized.contains(tables::bidi_l)
+            || !normalized.starts_with(tables::bidi_r_or_al)
+            || !normalized.ends_with(tables::bidi_r_or_al));
+    // 2.5 unassigned code points
+    let unassigned = normalized.chars().any(tables::unassigned_code_point);
+    (!prohibited && !bidi_bad && !unassigned).then_some(normalized)
+}
+
 fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
     // HMAC takes keys of any length (RFC 2104 pads or hashes them), so this cannot fail; the
     // fallback only keeps the code free of panics.
@@ -103,6 +166,29 @@ mod tests {
             assert_eq!(salt.len(), SALT_LEN);
             let ours = ScramVerifier::compute(&Secret::new(password), &salt, iterations);
             assert_eq!(ours.as_str(), stored, "{password}");
+        }
+    }
+
+    #[test]
+    fn saslprep_with_agrees_with_the_stringprep_crate() {
+        use unicode_normalization::UnicodeNormalization as _;
+        let nfkc = |s: &str| s.nfkc().collect::<String>();
+        for s in [
+            "plain",
+            "with space",
+            "I\u{00AD}X",               // soft hyphen: mapped to nothing
+            "user\u{00A0}name",         // no-break space: mapped to SPACE
+            "Ⅸ straße ﬀ",               // NFKC changes it
+            "\u{00AA}",                 // ª → a
+            "a\u{0007}b",               // control: prohibited
+            "\u{0627}\u{0031}",         // RandALCat then digit: bad bidi
+            "\u{0627}\u{0031}\u{0628}", // RandALCat at both ends: fine
+            "\u{E000}",                 // private use: prohibited
+            "\u{0221}",                 // unassigned in Unicode 3.2
+            "",
+        ] {
+            let crate_result = stringprep::saslprep(s).ok().map(|c| c.into_owned());
+            assert_eq!(saslprep_with(s, nfkc), crate_result, "{s:?}");
         }
     }
 

@@ -48,6 +48,29 @@ pub fn analyze_resolved(payload: &Value, shape: Option<Shape>) -> Analysis {
     analyze_with(payload, shape, true)
 }
 
+/// Reads vault settings on their own (the `secrets_management` object, paths relative to it), as
+/// the npm package's vault functions take them.
+pub fn parse_secrets_management(settings: &Value) -> Result<SecretsManagement, Report> {
+    let mut w = Walker::default();
+    let root = Path::ROOT;
+    let parsed = match settings.as_object() {
+        Some(obj) => w.secrets_settings(obj, &root, None),
+        None => {
+            w.wrong_type(
+                &root,
+                settings,
+                "an object (the secrets_management settings)",
+            );
+            None
+        }
+    };
+    let report = Report::from_diagnostics(w.diags);
+    match parsed {
+        Some(sm) if report.is_valid() => Ok(sm),
+        _ => Err(report),
+    }
+}
+
 fn analyze_with(payload: &Value, shape: Option<Shape>, resolved: bool) -> Analysis {
     let mut w = Walker {
         resolved,
@@ -298,7 +321,7 @@ impl Walker {
     // ----- Qualytics -----
 
     fn qualytics(&mut self, obj: &Map<String, Value>, root: &Path<'_>) -> Option<DatastoreRequest> {
-        self.unknown_fields(obj, root, Q_TOP, Shape::Qualytics);
+        self.unknown_fields(obj, root, Q_TOP, Some(Shape::Qualytics));
         let name = self.text(obj, root, "name", Need::Required);
         let teams = self.teams(obj, root);
         let database = self.pg_name(obj, root, "database", Need::Required);
@@ -344,7 +367,7 @@ impl Walker {
                     None
                 }
                 Some(c) => {
-                    self.unknown_fields(c, &conn_path, Q_CONNECTION, Shape::Qualytics);
+                    self.unknown_fields(c, &conn_path, Q_CONNECTION, Some(Shape::Qualytics));
                     let fields = ConnFields {
                         name: self.text(c, &conn_path, "name", Need::Optional),
                         connector: self.connector(c, &conn_path, "type"),
@@ -554,7 +577,7 @@ impl Walker {
     // ----- CRAFT -----
 
     fn craft(&mut self, obj: &Map<String, Value>, root: &Path<'_>) -> Option<DatastoreRequest> {
-        self.unknown_fields(obj, root, C_TOP, Shape::Craft);
+        self.unknown_fields(obj, root, C_TOP, Some(Shape::Craft));
         let name = self.text(obj, root, "name", Need::Required);
         let description = self.text_allow_empty(obj, root, "description");
         let connector = self.connector(obj, root, "type");
@@ -563,7 +586,7 @@ impl Walker {
         let config = self.object(obj, root, "config");
         let (host, port, database, schema, ssl_mode, ssl_root_cert) = match config {
             Some(c) => {
-                self.unknown_fields(c, &config_path, C_CONFIG, Shape::Craft);
+                self.unknown_fields(c, &config_path, C_CONFIG, Some(Shape::Craft));
                 (
                     self.host(c, &config_path),
                     self.port(c, &config_path, Need::Optional),
@@ -581,7 +604,7 @@ impl Walker {
         let cred_path = root.key("credentials");
         let (username, password) = match self.object(obj, root, "credentials") {
             Some(c) => {
-                self.unknown_fields(c, &cred_path, C_CREDENTIALS, Shape::Craft);
+                self.unknown_fields(c, &cred_path, C_CREDENTIALS, Some(Shape::Craft));
                 (self.username(c, &cred_path), self.password(c, &cred_path))
             }
             None => (None, None),
@@ -1122,6 +1145,17 @@ impl Walker {
         } else {
             Shape::Qualytics
         };
+        (true, self.secrets_settings(sm, &path, Some(shape)))
+    }
+
+    /// The vault settings object itself.
+    fn secrets_settings(
+        &mut self,
+        sm: &Map<String, Value>,
+        path: &Path<'_>,
+        shape: Option<Shape>,
+    ) -> Option<SecretsManagement> {
+        let path = *path;
         self.unknown_fields(sm, &path, SECRETS, shape);
         let login_url = self.vault_url(sm, &path, "login_url");
         let credentials = self.credentials_payload(sm, &path);
@@ -1150,7 +1184,7 @@ impl Walker {
                 pem,
             );
         }
-        let config = (|| {
+        (|| {
             Some(SecretsManagement {
                 login_url: login_url?.to_owned(),
                 credentials_payload: credentials?,
@@ -1161,8 +1195,7 @@ impl Walker {
                 namespace: namespace.map(str::to_owned),
                 ca_cert: ca_cert.map(str::to_owned),
             })
-        })();
-        (true, config)
+        })()
     }
 
     /// A vault setting: a string taken literally. A `${key}` in it is an error: these settings are
@@ -1533,7 +1566,7 @@ impl Walker {
         obj: &Map<String, Value>,
         path: &Path<'_>,
         known: &[&'static str],
-        shape: Shape,
+        shape: Option<Shape>,
     ) {
         for key in obj.keys() {
             if known.contains(&key.as_str()) {
@@ -1543,7 +1576,8 @@ impl Walker {
             let field_path = path.key(key);
             let help = if let Some(s) = suggest(key, known) {
                 format!("did you mean `{s}`?")
-            } else if let Some(place) = belongs_elsewhere(key, &here, shape) {
+            } else if let Some(place) = shape.and_then(|shape| belongs_elsewhere(key, &here, shape))
+            {
                 format!("`{}` belongs at {place}", canonical(key))
             } else {
                 format!(

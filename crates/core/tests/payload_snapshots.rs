@@ -39,6 +39,24 @@ fn payload_reports() {
 }
 
 #[test]
+fn accepted_payloads_fit_the_wire_types() {
+    // The TypeScript interfaces come from `pgconnect_core::wire`; every payload the validator
+    // accepts without unknown fields must fit them, or the interfaces would lie.
+    for entry in glob_files() {
+        let text = std::fs::read_to_string(&entry).unwrap();
+        let payload: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let report = validate(&payload);
+        let clean =
+            report.is_valid() && !report.diagnostics.iter().any(|d| d.code == "field/unknown");
+        let typed =
+            serde_json::from_value::<pgconnect_core::wire::DatastorePayload>(payload.clone());
+        if clean {
+            assert!(typed.is_ok(), "{}: {:?}", entry.display(), typed.err());
+        }
+    }
+}
+
+#[test]
 fn reports_never_contain_the_passwords() {
     for entry in glob_files() {
         let text = std::fs::read_to_string(&entry).unwrap();

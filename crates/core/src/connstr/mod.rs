@@ -11,7 +11,6 @@ pub(crate) mod libpq;
 
 use std::fmt::Write as _;
 
-use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::diagnostic::{Diagnostic, Path, Report};
@@ -24,6 +23,7 @@ use crate::secret::Secret;
 /// Which syntax a connection string was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Format {
     /// `postgresql://user@host:5432/db?sslmode=require`
     Uri,
@@ -65,37 +65,66 @@ impl ParsedConnectionString {
     }
 }
 
-/// JSON: each field present only when given; `password` in clear (the caller asked for it);
-/// `diagnostics` always.
+/// The JSON form of a [`ParsedConnectionString`]: each field present only when given, the password
+/// in clear (the caller asked for it: the wizard moves it into the password field), `diagnostics`
+/// always.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(rename = "ParsedConnectionString", optional_fields)
+)]
+pub struct ParsedConnectionStringJson {
+    /// The syntax recognised.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<Format>,
+    /// Host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// Port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// Role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Password, in clear.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// Database.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    /// Schema.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// TLS mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssl_mode: Option<SslMode>,
+    /// What was found.
+    #[cfg_attr(feature = "ts", ts(optional = false))]
+    pub diagnostics: Vec<crate::diagnostic::Diagnostic>,
+}
+
+impl ParsedConnectionString {
+    /// The JSON form (password exposed on purpose).
+    #[must_use]
+    pub fn to_json(&self) -> ParsedConnectionStringJson {
+        ParsedConnectionStringJson {
+            format: self.format,
+            host: self.host.clone(),
+            port: self.port,
+            username: self.username.clone(),
+            password: self.password.as_ref().map(|p| p.expose().to_owned()),
+            database: self.database.clone(),
+            schema: self.schema.clone(),
+            ssl_mode: self.ssl_mode,
+            diagnostics: self.report.diagnostics.clone(),
+        }
+    }
+}
+
 impl Serialize for ParsedConnectionString {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut m = serializer.serialize_map(None)?;
-        if let Some(f) = &self.format {
-            m.serialize_entry("format", f)?;
-        }
-        if let Some(v) = &self.host {
-            m.serialize_entry("host", v)?;
-        }
-        if let Some(v) = &self.port {
-            m.serialize_entry("port", v)?;
-        }
-        if let Some(v) = &self.username {
-            m.serialize_entry("username", v)?;
-        }
-        if let Some(v) = &self.password {
-            m.serialize_entry("password", v.expose())?;
-        }
-        if let Some(v) = &self.database {
-            m.serialize_entry("database", v)?;
-        }
-        if let Some(v) = &self.schema {
-            m.serialize_entry("schema", v)?;
-        }
-        if let Some(v) = &self.ssl_mode {
-            m.serialize_entry("ssl_mode", v)?;
-        }
-        m.serialize_entry("diagnostics", &self.report.diagnostics)?;
-        m.end()
+        self.to_json().serialize(serializer)
     }
 }
 
