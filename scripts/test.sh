@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
-# Every test of pgconnect, on a fresh machine: installs what the tests need (Debian's PostgreSQL,
-# OpenBao from PyPI, the wasm32 target) and runs formatting and lint checks, the purity proof of
-# the core, and the whole test suite (unit, snapshot, CLI, and live tests against throwaway
-# PostgreSQL and OpenBao servers).
+# Every test of pgconnect, on a fresh machine: installs what the tests need (Debian's PostgreSQL
+# and Chromium, OpenBao from PyPI, the wasm32 target, wasm-bindgen-cli and wasm-pack from crates.io,
+# wasm-opt and the JS test tools from npm) and runs formatting and lint checks, the purity proof of
+# the core, the Rust test suite (unit, snapshot, CLI, and live tests against throwaway PostgreSQL and
+# OpenBao servers), the npm package's tests in Node and headless Chromium, and its JS consumer tests.
 # Idempotent. Long fuzzing and benchmarks have their own commands (scripts/fuzz.sh, scripts/bench.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 ensure_postgresql
-ensure_wasm_target
 ensure_openbao
+ensure_wasm_tools
+ensure_chromium
 
 echo "==> format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy -p pgconnect-wasm --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 
 echo "==> the core is pure: it builds for wasm32 and depends on no I/O runtime"
 cargo check -p pgconnect-core --target wasm32-unknown-unknown --locked
@@ -30,5 +33,15 @@ fi
 
 echo "==> tests"
 cargo test --workspace --locked
+
+echo "==> the npm package: build, then its tests in Node and in headless Chromium"
+scripts/build-pkg.sh
+wasm-pack test --node crates/wasm
+WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome crates/wasm
+
+echo "==> the npm package as a user imports it: parity with the CLI, API, TypeScript"
+cargo build --locked -p pgconnect-cli
+npm ci --prefix tests/js --no-audit --no-fund >/dev/null
+npm test --prefix tests/js
 
 echo "==> all tests passed"

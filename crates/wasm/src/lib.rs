@@ -33,6 +33,13 @@ use wire::{
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("../types.d.ts");
 
+#[wasm_bindgen]
+extern "C" {
+    /// An optional `BuildUriOptions` argument (an imported type, so the parameter is `options?`).
+    #[wasm_bindgen(typescript_type = "BuildUriOptions")]
+    pub type BuildUriOptionsArg;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The one error path: a malformed argument throws `Error` with `code`.
 
@@ -91,13 +98,12 @@ pub fn resolve_placeholders(
 pub fn build_connection_uri(
     #[wasm_bindgen(unchecked_param_type = "DatastorePayload | Record<string, unknown>")]
     payload: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "BuildUriOptions | undefined")] options: JsValue,
+    options: Option<BuildUriOptionsArg>,
 ) -> Result<JsValue, JsValue> {
     let payload: Value = input(payload, "payload")?;
-    let options: BuildUriOptions = if options.is_undefined() || options.is_null() {
-        BuildUriOptions::default()
-    } else {
-        input(options, "options")?
+    let options: BuildUriOptions = match options.map(JsValue::from) {
+        Some(o) if !o.is_undefined() && !o.is_null() => input(o, "options")?,
+        _ => BuildUriOptions::default(),
     };
     let analysis = analyze(&payload, None);
     let result = match analysis.request {
@@ -247,7 +253,8 @@ pub fn vault_login_request(
 #[wasm_bindgen(js_name = vaultReadRequest, unchecked_return_type = "VaultRequestResult")]
 pub fn vault_read_request(
     #[wasm_bindgen(unchecked_param_type = "SecretsManagementSettings")] config: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "HttpResponse")] login_response: JsValue,
+    #[wasm_bindgen(js_name = "loginResponse", unchecked_param_type = "HttpResponse")]
+    login_response: JsValue,
 ) -> Result<JsValue, JsValue> {
     let config: Value = input(config, "config")?;
     let response: HttpResponseJs = input(login_response, "loginResponse")?;
@@ -267,7 +274,8 @@ pub fn vault_read_request(
 #[wasm_bindgen(js_name = vaultSecret, unchecked_return_type = "VaultSecretResult")]
 pub fn vault_secret(
     #[wasm_bindgen(unchecked_param_type = "SecretsManagementSettings")] config: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "HttpResponse")] read_response: JsValue,
+    #[wasm_bindgen(js_name = "readResponse", unchecked_param_type = "HttpResponse")]
+    read_response: JsValue,
 ) -> Result<JsValue, JsValue> {
     let config: Value = input(config, "config")?;
     let response: HttpResponseJs = input(read_response, "readResponse")?;

@@ -1,0 +1,57 @@
+// The package as users meet it: import, call, get data; malformed arguments throw with a code;
+// the published .d.ts matches the committed copy and types every export (no `any`).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+import init, * as pg from "pgconnect";
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+
+test("Node: initialised on import; the default init() resolves and is harmless", async () => {
+  await init();
+  assert.equal(pg.version(), JSON.parse(readFileSync(here("node_modules/pgconnect/package.json"))).version);
+});
+
+test("results are data; only malformed arguments throw, with a code", () => {
+  const report = pg.validate({ name: "x", type: "postgresql", config: { host: "db", database: "a" },
+    credentials: { username: "u", password: "p" } });
+  assert.equal(report.valid, true);
+  assert.equal(report.diagnostics[0].code, "connection/ssl-mode-default");
+  assert.throws(() => pg.grantSql({ kind: "nonsense" }), (e) => e instanceof Error && e.code === "arguments/invalid");
+  assert.throws(() => pg.explainError("not an object"), (e) => e.code === "arguments/invalid");
+  assert.throws(() => pg.resolvePlaceholders({}, [1, 2]), (e) => e.code === "arguments/invalid");
+  assert.throws(() => pg.grantSql({ kind: "source", role: "r", database: "d", schemas: ["s"], password: "p", salt: "c2hvcnQ=" }),
+    (e) => e.code === "arguments/invalid" && /16 bytes/.test(e.message));
+});
+
+test("a grant password never appears in the SQL", () => {
+  const { text } = pg.grantSql({ kind: "enrichment", role: "w", database: "d", schemas: ["s"], create_role: true,
+    password: "Hunter2-very-secret" });
+  assert.match(text, /PASSWORD 'SCRAM-SHA-256\$4096:/);
+  assert.doesNotMatch(text, /Hunter2/);
+});
+
+test("the published .d.ts matches the committed copy (update: PGCONNECT_BLESS=1)", () => {
+  const published = readFileSync(here("node_modules/pgconnect/pgconnect.d.ts"), "utf8");
+  const copy = here("api/pgconnect.d.ts");
+  if (process.env.PGCONNECT_BLESS === "1") writeFileSync(copy, published);
+  assert.equal(published, readFileSync(copy, "utf8"),
+    "the API changed: review pkg/pgconnect.d.ts and commit it as tests/js/api/pgconnect.d.ts (PGCONNECT_BLESS=1 npm test)");
+  const exported = published.split("\n").filter((l) => /^\s*export function /.test(l));
+  assert.ok(exported.length >= 14, exported.join("\n"));
+  for (const line of exported) assert.doesNotMatch(line, /\bany\b/, line);
+});
+
+test("TypeScript: a consumer type-checks, and misuse does not", () => {
+  const tsc = here("node_modules/typescript/bin/tsc");
+  const ok = spawnSync(process.execPath, [tsc, "-p", here("types/tsconfig.json")], { encoding: "utf8" });
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  const bad = spawnSync(process.execPath, [tsc, "-p", here("types/tsconfig.misuse.json")], { encoding: "utf8" });
+  assert.notEqual(bad.status, 0, "misuse type-checked: the types are too loose");
+  for (const expected of ["TS2339", "TS2322", "TS2345"]) {
+    assert.match(bad.stdout, new RegExp(expected), `expected ${expected} in\n${bad.stdout}`);
+  }
+});

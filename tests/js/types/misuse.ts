@@ -1,0 +1,9 @@
+// Misuse the types must reject: if this file type-checks, the declarations are too loose.
+import { validate, grantSql, parseConnectionString } from "pgconnect";
+
+const report = validate({});
+const n: string = report.errors;                      // TS2322: number is not string
+report.nonexistent;                                    // TS2339: no such property
+grantSql({ kind: "sideways", role: "r", database: "d", schemas: ["s"] }); // TS2322: not a DatastoreKind
+parseConnectionString(42);                             // TS2345: number is not string
+export { n };
