@@ -634,7 +634,7 @@ static RULES: &[Rule] = &[
         code: "network/refused",
         sqlstate: None,
         client: Some(ClientFailure::Refused),
-        pattern: r"(?i)connection refused",
+        pattern: r"(?i-u:connection refused)",
         build: |_, i| {
             ex(
                 "network/refused",
@@ -678,7 +678,7 @@ static RULES: &[Rule] = &[
         code: "network/timeout",
         sqlstate: None,
         client: Some(ClientFailure::Timeout),
-        pattern: r"(?i)timeout expired|timed out",
+        pattern: r"(?i-u:timeout expired|timed out)",
         build: |_, _| {
             ex(
                 "network/timeout",
@@ -720,7 +720,7 @@ static RULES: &[Rule] = &[
         code: "network/unreachable",
         sqlstate: None,
         client: None,
-        pattern: r"(?i)no route to host|network is unreachable",
+        pattern: r"(?i-u:no route to host|network is unreachable)",
         build: |_, _| {
             ex(
                 "network/unreachable",
@@ -756,7 +756,7 @@ static RULES: &[Rule] = &[
         code: "tls/host-mismatch",
         sqlstate: None,
         client: None,
-        pattern: r#"server certificate for "(?P<cert>.*?)"(?: \(and \d+ other names?\))? does not match host name "(?P<host>.*)""#,
+        pattern: r#"server certificate for "(?P<cert>.*?)"(?: \(and [0-9]+ other names?\))? does not match host name "(?P<host>.*)""#,
         build: |c, i| {
             let cert = name(c, "cert", None);
             let host = name(c, "host", i.context.host.as_deref());
@@ -781,7 +781,7 @@ static RULES: &[Rule] = &[
         code: "tls/untrusted-certificate",
         sqlstate: None,
         client: Some(ClientFailure::Tls),
-        pattern: r"(?i)certificate verify failed|unknown ?issuer|invalid peer certificate|certificate has expired|self[- ]signed",
+        pattern: r"(?i-u:certificate verify failed|unknown ?issuer|invalid peer certificate|certificate has expired|self[- ]signed)",
         build: |_, _| {
             ex(
                 "tls/untrusted-certificate",

@@ -71,7 +71,7 @@ const NOT_EXPRESSIBLE: &[(&str, &str, &str)] = &[
 ];
 
 fn expected_options(stdout: &str) -> BTreeMap<String, String> {
-    let re = regex::Regex::new(r"(\w+)='([^']*)'").unwrap();
+    let re = regex::Regex::new(r"([A-Za-z0-9_]+)='([^']*)'").unwrap();
     re.captures_iter(stdout)
         .map(|c| (c[1].to_owned(), c[2].to_owned()))
         .collect()
