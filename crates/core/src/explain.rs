@@ -30,6 +30,8 @@ pub enum ClientFailure {
     Tls,
     /// The server closed the connection during start-up.
     Closed,
+    /// The network policy refused the address (cloud metadata, link-local, multicast…).
+    Denied,
 }
 
 /// What the caller knows of the connection that failed; used to write fix SQL when the message
@@ -247,6 +249,29 @@ static RULES: &[Rule] = &[
                     .to_owned(),
                 None,
                 vec![Field::Database],
+            )
+        },
+    },
+    Rule {
+        code: "schema/missing",
+        sqlstate: Some("3F000"),
+        client: None,
+        pattern: r#"schema "(?P<schema>.*)" does not exist"#,
+        build: |c, i| {
+            let schema = name(c, "schema", i.context.schema.as_deref());
+            ex(
+                "schema/missing",
+                "The schema does not exist",
+                format!(
+                    "Database {} has no schema named {}.",
+                    shown(&i.context.database),
+                    shown(&schema)
+                ),
+                "Check the schema name (case-sensitive if it was created with quotes); `\\dn` in \
+                 psql lists the schemas."
+                    .to_owned(),
+                None,
+                vec![Field::Schema],
             )
         },
     },
@@ -728,6 +753,29 @@ static RULES: &[Rule] = &[
                 "The network has no route to the server's address.".to_owned(),
                 "Check the host, and that the platform's network can reach the database's \
                  network (VPC peering, VPN, firewall)."
+                    .to_owned(),
+                None,
+                vec![Field::Host],
+            )
+        },
+    },
+    Rule {
+        code: "network/denied",
+        sqlstate: None,
+        client: Some(ClientFailure::Denied),
+        pattern: r"denied by the network policy",
+        build: |_, i| {
+            ex(
+                "network/denied",
+                "The address is not allowed",
+                format!(
+                    "{} resolves to an address the server's network policy refuses (cloud \
+                     metadata and link-local ranges, multicast, \"this network\", broadcast, or a \
+                     range the operator denied), so no connection was attempted.",
+                    shown(&i.context.host)
+                ),
+                "Use the database server's own address. If that address is legitimate, the \
+                 operator can allow its range (`pgconnect serve --allow-cidr`)."
                     .to_owned(),
                 None,
                 vec![Field::Host],

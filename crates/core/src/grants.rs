@@ -138,6 +138,86 @@ fn name(r: &mut Report, path: &Path<'_>, what: &str, value: &str) {
     }
 }
 
+/// What a GRANT applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantObject<'a> {
+    /// `DATABASE d`
+    Database(&'a str),
+    /// `SCHEMA s`
+    Schema(&'a str),
+    /// `ALL TABLES IN SCHEMA s`
+    AllTables(&'a str),
+    /// `ALL SEQUENCES IN SCHEMA s`
+    AllSequences(&'a str),
+    /// Tables created later in `schema` (by `owner`, or by whoever runs the statement).
+    FutureTables {
+        /// The schema.
+        schema: &'a str,
+        /// The role whose future tables are meant.
+        owner: Option<&'a str>,
+    },
+    /// Sequences created later in `schema`.
+    FutureSequences {
+        /// The schema.
+        schema: &'a str,
+        /// The role whose future sequences are meant.
+        owner: Option<&'a str>,
+    },
+}
+
+/// One statement granting `privileges` (e.g. `"SELECT"`, `"USAGE, CREATE"`) on `object` to `role`,
+/// every name quoted as PostgreSQL quotes it — the statements of [`grant_sql`], one at a time (the
+/// live privilege audit writes its fixes with it).
+#[must_use]
+pub fn statement(privileges: &str, object: &GrantObject<'_>, role: &str) -> String {
+    let role = quote_ident(role);
+    let default = |schema: &str, owner: Option<&str>, what: &str| {
+        let for_role = owner
+            .map(|o| format!("FOR ROLE {} ", quote_ident(o)))
+            .unwrap_or_default();
+        format!(
+            "ALTER DEFAULT PRIVILEGES {for_role}IN SCHEMA {} GRANT {privileges} ON {what} TO {role};",
+            quote_ident(schema)
+        )
+    };
+    match *object {
+        GrantObject::Database(d) => format!(
+            "GRANT {privileges} ON DATABASE {} TO {role};",
+            quote_ident(d)
+        ),
+        GrantObject::Schema(s) => {
+            format!("GRANT {privileges} ON SCHEMA {} TO {role};", quote_ident(s))
+        }
+        GrantObject::AllTables(s) => {
+            format!(
+                "GRANT {privileges} ON ALL TABLES IN SCHEMA {} TO {role};",
+                quote_ident(s)
+            )
+        }
+        GrantObject::AllSequences(s) => {
+            format!(
+                "GRANT {privileges} ON ALL SEQUENCES IN SCHEMA {} TO {role};",
+                quote_ident(s)
+            )
+        }
+        GrantObject::FutureTables { schema, owner } => default(schema, owner, "TABLES"),
+        GrantObject::FutureSequences { schema, owner } => default(schema, owner, "SEQUENCES"),
+    }
+}
+
+/// The privileges a datastore role needs: (on the schema, on its tables, on its sequences).
+#[must_use]
+pub fn required_privileges(kind: DatastoreKind) -> (&'static str, &'static str, &'static str) {
+    match kind {
+        DatastoreKind::Source => ("USAGE", "SELECT", "SELECT"),
+        DatastoreKind::Enrichment => (
+            "USAGE, CREATE",
+            "SELECT, INSERT, UPDATE, DELETE",
+            "SELECT, USAGE",
+        ),
+    }
+}
+
 struct Script<'a> {
     o: &'a GrantOptions,
     role: String,
@@ -155,14 +235,8 @@ impl<'a> Script<'a> {
 
     /// (table privileges, sequence privileges, schema privileges)
     fn privileges(&self) -> (&'static str, &'static str, &'static str) {
-        match self.o.kind {
-            DatastoreKind::Source => ("SELECT", "SELECT", "USAGE"),
-            DatastoreKind::Enrichment => (
-                "SELECT, INSERT, UPDATE, DELETE",
-                "SELECT, USAGE",
-                "USAGE, CREATE",
-            ),
-        }
+        let (schema, tables, sequences) = required_privileges(self.o.kind);
+        (tables, sequences, schema)
     }
 
     fn for_role(&self) -> String {
@@ -254,29 +328,27 @@ impl<'a> Script<'a> {
                 );
             }
         }
+        let owner = self.o.owner.as_deref();
         let _ = writeln!(
             out,
-            "GRANT CONNECT ON DATABASE {} TO {role};",
-            self.database
+            "{}",
+            statement(
+                "CONNECT",
+                &GrantObject::Database(&self.o.database),
+                &self.o.role
+            )
         );
-        let for_role = self.for_role();
         for schema in &self.o.schemas {
-            let s = quote_ident(schema);
-            let _ = writeln!(out, "\n-- Schema {}", comment_safe(&s));
-            let _ = writeln!(out, "GRANT {schema_privs} ON SCHEMA {s} TO {role};");
-            let _ = writeln!(out, "GRANT {tables} ON ALL TABLES IN SCHEMA {s} TO {role};");
-            let _ = writeln!(
-                out,
-                "GRANT {sequences} ON ALL SEQUENCES IN SCHEMA {s} TO {role};"
-            );
-            let _ = writeln!(
-                out,
-                "ALTER DEFAULT PRIVILEGES {for_role}IN SCHEMA {s} GRANT {tables} ON TABLES TO {role};"
-            );
-            let _ = writeln!(
-                out,
-                "ALTER DEFAULT PRIVILEGES {for_role}IN SCHEMA {s} GRANT {sequences} ON SEQUENCES TO {role};"
-            );
+            let _ = writeln!(out, "\n-- Schema {}", comment_safe(&quote_ident(schema)));
+            for (privileges, object) in [
+                (schema_privs, GrantObject::Schema(schema)),
+                (tables, GrantObject::AllTables(schema)),
+                (sequences, GrantObject::AllSequences(schema)),
+                (tables, GrantObject::FutureTables { schema, owner }),
+                (sequences, GrantObject::FutureSequences { schema, owner }),
+            ] {
+                let _ = writeln!(out, "{}", statement(privileges, &object, &self.o.role));
+            }
         }
         out.push_str("\nCOMMIT;\n");
         if self.o.owner.is_none() {
