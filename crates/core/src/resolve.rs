@@ -136,6 +136,103 @@ impl Serialize for Resolution {
     }
 }
 
+/// Replaces secret values in text meant for people (a live check's report: server messages, fix
+/// SQL, stage details) by the `${key}` each came from, so what the vault supplied is never shown
+/// back. A value of 8 or more characters is replaced wherever it occurs; a shorter one (a port, a
+/// short role name) only where it stands alone, not inside a longer word or number. The SQL-quoted
+/// forms of a value (quotes doubled) are replaced too. `Debug` shows the keys only.
+#[derive(Clone, Default)]
+pub struct Redactor {
+    /// (text to find, its `${key}`), longest first.
+    needles: Vec<(String, String)>,
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut keys: Vec<&str> = self.needles.iter().map(|(_, k)| k.as_str()).collect();
+        keys.dedup();
+        f.debug_struct("Redactor").field("keys", &keys).finish()
+    }
+}
+
+impl Redactor {
+    /// A redactor for the text values of `keys` in `secret` (keys it lacks are ignored).
+    #[must_use]
+    pub fn new(secret: &SecretMap, keys: &[String]) -> Redactor {
+        let mut needles = Vec::new();
+        for key in keys {
+            let Some(SecretValue::Text(value)) = secret.get(key) else {
+                continue;
+            };
+            let value = value.expose();
+            if value.is_empty() {
+                continue;
+            }
+            let template = format!("${{{key}}}");
+            for needle in [
+                value.to_owned(),
+                value.replace('"', "\"\""),
+                value.replace('\'', "''"),
+            ] {
+                if !needles.iter().any(|(n, _)| *n == needle) {
+                    needles.push((needle, template.clone()));
+                }
+            }
+        }
+        needles.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        Redactor { needles }
+    }
+
+    /// True when there is nothing to redact.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.needles.is_empty()
+    }
+
+    /// `text` with every secret value replaced by its `${key}`.
+    #[must_use]
+    pub fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let mut out = String::new();
+        let mut copied = 0;
+        let mut i = 0;
+        while i < text.len() {
+            let rest = text.get(i..).unwrap_or_default();
+            let before = text.get(..i).and_then(|t| t.chars().next_back());
+            let hit = self.needles.iter().find(|(needle, _)| {
+                rest.starts_with(needle.as_str()) && {
+                    let after = rest.get(needle.len()..).and_then(|t| t.chars().next());
+                    let starts_word = is_word(needle.chars().next());
+                    let ends_word = is_word(needle.chars().next_back());
+                    needle.chars().count() >= 8
+                        || !((starts_word && is_word(before)) || (ends_word && is_word(after)))
+                }
+            });
+            match hit {
+                Some((needle, template)) => {
+                    out.push_str(text.get(copied..i).unwrap_or_default());
+                    out.push_str(template);
+                    i += needle.len();
+                    copied = i;
+                }
+                None => i += rest.chars().next().map_or(1, char::len_utf8),
+            }
+        }
+        if copied == 0 {
+            return std::borrow::Cow::Borrowed(text);
+        }
+        out.push_str(text.get(copied..).unwrap_or_default());
+        std::borrow::Cow::Owned(out)
+    }
+
+    /// Redacts `text` where it stands.
+    pub fn redact_in_place(&self, text: &mut String) {
+        if let std::borrow::Cow::Owned(redacted) = self.redact(text) {
+            *text = redacted;
+        }
+    }
+}
+
 /// The placeholder keys a payload references (outside its vault settings), sorted, unique.
 #[must_use]
 pub fn referenced_keys(payload: &Value) -> Vec<String> {
@@ -422,6 +519,46 @@ mod tests {
         assert_eq!(
             referenced_keys(&payload()),
             ["db/name", "host", "password", "port", "user"]
+        );
+    }
+
+    #[test]
+    fn redactor_replaces_values_by_their_keys() {
+        let secret = SecretMap::from_pairs([
+            ("host", "db.internal.example"),
+            ("port", "6432"),
+            ("username", "Data \"Reader\""),
+            ("password", "s3cret-Pw"),
+            ("short", "ab"),
+        ]);
+        let keys: Vec<String> = ["host", "port", "username", "short", "absent"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let r = Redactor::new(&secret, &keys);
+        assert_eq!(
+            r.redact("connected to db.internal.example:6432 in 16432 ms"),
+            "connected to ${host}:${port} in 16432 ms"
+        );
+        assert_eq!(
+            r.redact("GRANT USAGE ON SCHEMA s TO \"Data \"\"Reader\"\"\";"),
+            "GRANT USAGE ON SCHEMA s TO \"${username}\";"
+        );
+        assert_eq!(r.redact("ab abc cab (ab)"), "${short} abc cab (${short})");
+        assert_eq!(r.redact("nothing here"), "nothing here");
+        assert!(matches!(r.redact("nothing"), std::borrow::Cow::Borrowed(_)));
+        // the password's key was not asked for: left alone (it is never in a report anyway)
+        assert_eq!(r.redact("s3cret-Pw"), "s3cret-Pw");
+        let debug = format!("{r:?}");
+        assert!(
+            debug.contains("${host}") && !debug.contains("db.internal"),
+            "{debug}"
+        );
+        assert!(Redactor::default().is_empty());
+        assert_eq!(
+            r.redact("ü6432ü 6432é"),
+            "ü6432ü 6432é",
+            "Unicode letters are word characters"
         );
     }
 }

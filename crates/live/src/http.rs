@@ -1,12 +1,17 @@
 //! An HTTP client for talking to vaults: rustls (ring) with the Mozilla roots plus an optional
-//! PEM CA, redirects never followed, connect and total timeouts, and a cap on the body size.
+//! PEM CA, redirects never followed, connect and total timeouts, a cap on the body size, and the
+//! network policy applied to every address a vault URL resolves to (the connection goes to the
+//! addresses that were checked: the resolver that checks them is the one reqwest dials from).
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use pgconnect_core::vault::{HttpRequest, HttpResponse, Method, Stage, VaultError};
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject as _;
+
+use crate::policy::NetworkPolicy;
 
 /// Limits of one exchange.
 #[derive(Debug, Clone)]
@@ -17,6 +22,8 @@ pub struct HttpOptions {
     pub total_timeout: Duration,
     /// Largest response body read. Default 1 MiB.
     pub max_body_bytes: usize,
+    /// Which addresses the vault URLs may resolve to.
+    pub policy: NetworkPolicy,
 }
 
 impl Default for HttpOptions {
@@ -25,6 +32,7 @@ impl Default for HttpOptions {
             connect_timeout: Duration::from_secs(5),
             total_timeout: Duration::from_secs(10),
             max_body_bytes: 1 << 20,
+            policy: NetworkPolicy::default(),
         }
     }
 }
@@ -34,6 +42,38 @@ impl Default for HttpOptions {
 pub struct Client {
     inner: reqwest::Client,
     max_body_bytes: usize,
+    policy: NetworkPolicy,
+}
+
+/// Resolves names for reqwest and refuses the whole name when any address is denied.
+struct PolicyResolver(NetworkPolicy);
+
+/// The error a denied name resolves to; found again in the error chain by its text.
+#[derive(Debug)]
+struct DeniedError(String);
+
+impl std::fmt::Display for DeniedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DeniedError {}
+
+impl reqwest::dns::Resolve for PolicyResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let policy = self.0.clone();
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let ips: Vec<IpAddr> = addrs.iter().map(SocketAddr::ip).collect();
+            policy.check_all(&ips).map_err(|d| {
+                Box::new(DeniedError(d.to_string())) as Box<dyn std::error::Error + Send + Sync>
+            })?;
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
 }
 
 impl Client {
@@ -69,6 +109,7 @@ impl Client {
             .connect_timeout(options.connect_timeout)
             .timeout(options.total_timeout)
             .no_proxy()
+            .dns_resolver(PolicyResolver(options.policy.clone()))
             .user_agent(concat!("pgconnect/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| {
@@ -83,6 +124,7 @@ impl Client {
         Ok(Client {
             inner,
             max_body_bytes: options.max_body_bytes,
+            policy: options.policy.clone(),
         })
     }
 
@@ -104,6 +146,20 @@ impl Client {
             builder = builder.body(body.expose().to_owned());
         }
         let host = host_of(&request.url);
+        // An address written in the URL is dialled without a lookup: check it here.
+        let literal = reqwest::Url::parse(&request.url).ok().and_then(|u| {
+            u.host_str().and_then(|h| {
+                h.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<IpAddr>()
+                    .ok()
+            })
+        });
+        if let Some(ip) = literal
+            && let Err(d) = self.policy.check(ip)
+        {
+            return Err(denied(stage, &host, &d.to_string()));
+        }
         let mut response = builder
             .send()
             .await
@@ -143,6 +199,20 @@ impl Client {
     }
 }
 
+fn denied(stage: Stage, host: &str, why: &str) -> VaultError {
+    tracing::debug!(stage = ?stage, %host, "vault address denied by the network policy");
+    VaultError::transport(
+        stage,
+        "vault/denied",
+        "The network policy does not allow this vault address",
+        format!("{host}: {why}."),
+        "Use the vault's own address. Link-local (cloud metadata), multicast and broadcast \
+         addresses are never dialled; an operator can change the policy with --allow-cidr / \
+         --deny-cidr."
+            .to_owned(),
+    )
+}
+
 fn bad_ca(stage: Stage, why: &str) -> VaultError {
     VaultError::transport(
         stage,
@@ -172,6 +242,10 @@ pub fn host_of(url: &str) -> String {
 fn transport_error(stage: Stage, host: &str, e: &reqwest::Error) -> VaultError {
     let chain = error_chain(e);
     let lower = chain.to_ascii_lowercase();
+    if let Some(at) = lower.find("is denied by the network policy") {
+        let start = chain[..at].rfind(": ").map_or(0, |i| i + 2);
+        return denied(stage, host, chain[start..].trim_end_matches('.'));
+    }
     let (code, title, cause, fix) = if e.is_timeout() {
         (
             "vault/timeout",

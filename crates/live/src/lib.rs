@@ -1,11 +1,15 @@
 //! # pgconnect-live
 //!
-//! The native I/O edge shared by the `pgconnect` CLI and (later) the server: it performs what the
-//! pure core describes. Today: the vault flow over HTTP ([`vault`]). The live PostgreSQL check
-//! comes with the live-test issue.
+//! The native I/O edge shared by the `pgconnect` CLI and the server: it performs what the pure
+//! core describes. The vault flow over HTTP ([`vault`], [`http`]), the staged Test Connection
+//! against a real PostgreSQL server ([`check`]) with libpq's TLS modes on rustls ([`tls`]), and the
+//! network policy that keeps checks away from internal addresses ([`policy`]).
 //!
 //! Logs go through `tracing` and never carry a password, token, credentials payload or secret
 //! value (tests capture them and check).
 
+pub mod check;
 pub mod http;
+pub mod policy;
+pub mod tls;
 pub mod vault;

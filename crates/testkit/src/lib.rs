@@ -1,11 +1,14 @@
 //! Test support shared by pgconnect's test suites: where the outside test data lives, and real
-//! throwaway PostgreSQL servers ([`pg::PgServer`]). Nothing here is a mock: every server is a real
+//! throwaway PostgreSQL servers ([`pg::PgServer`]) and OpenBao servers ([`bao::BaoServer`]),
+//! a realistic database to check ([`shop`]) and certificates made in the test ([`tls`]). Nothing here is a mock: every server is a real
 //! `postgres` process started from Debian's packages and stopped when the handle drops.
 
 #![allow(clippy::print_stderr)]
 
 pub mod bao;
 pub mod pg;
+pub mod shop;
+pub mod tls;
 
 use std::path::PathBuf;
 
