@@ -431,7 +431,7 @@ ssl_mode?: SslMode,
  */
 kind?: DatastoreKind, };
 
-export type ClientFailure = "refused" | "dns" | "timeout" | "tls" | "closed";
+export type ClientFailure = "refused" | "dns" | "timeout" | "tls" | "closed" | "denied";
 
 export type Explanation = { 
 /**

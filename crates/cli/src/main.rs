@@ -11,10 +11,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{explain, grants, hba, secrets, uri, validate};
+use crate::commands::{check, explain, grants, hba, secrets, serve, uri, validate};
 
 /// Validate PostgreSQL datastore payloads, write least-privilege GRANT SQL and pg_hba.conf lines,
-/// parse connection strings and explain connection errors.
+/// parse connection strings, explain connection errors and test connections live.
 #[derive(Debug, Parser)]
 #[command(name = "pgconnect", version, propagate_version = true)]
 #[command(
@@ -35,6 +35,8 @@ enum Command {
     #[command(subcommand)]
     Secrets(secrets::Command),
     Explain(explain::Args),
+    Test(check::Args),
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +48,8 @@ fn main() -> ExitCode {
         Command::Uri(c) => uri::run(&c),
         Command::Secrets(c) => secrets::run(&c),
         Command::Explain(a) => explain::run(&a),
+        Command::Test(a) => check::run(&a),
+        Command::Serve(a) => serve::run(&a),
     };
     output::finish(result)
 }

@@ -79,14 +79,14 @@ pub enum Outcome {
 }
 
 /// One stage of the check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StageReport {
     /// Which stage.
     pub name: StageName,
     /// What happened.
     pub outcome: Outcome,
-    /// How long it took.
-    pub elapsed_ms: u64,
+    /// How long it took, in milliseconds (to the microsecond).
+    pub elapsed_ms: f64,
     /// One line about it.
     pub detail: String,
 }
@@ -187,7 +187,7 @@ pub struct SecretsSummary {
 }
 
 /// The answer of Test Connection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckReport {
     /// True when the role logged in and the server answered.
     pub connected: bool,
@@ -305,6 +305,126 @@ impl CheckReport {
     }
 }
 
+impl CheckReport {
+    /// The report for a terminal: one line per stage, then what was found, what is missing with
+    /// the SQL that grants it, the explanation of a failure, and advice.
+    #[must_use]
+    pub fn render_text(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        for s in &self.stages {
+            let mark = match s.outcome {
+                Outcome::Ok => "ok",
+                Outcome::Failed => "FAILED",
+                Outcome::Skipped => "skipped",
+            };
+            let _ = writeln!(
+                out,
+                "  {mark:<8} {:<16} {:>7.1} ms  {}",
+                s.name.as_str(),
+                s.elapsed_ms,
+                s.detail
+            );
+        }
+        out.push('\n');
+        let _ = write!(out, "{}", self.message);
+        if let Some(ms) = self.latency_ms {
+            let _ = write!(out, " ({ms} ms to the first answer)");
+        }
+        out.push('\n');
+        if !self.schemas.is_empty() {
+            let _ = writeln!(out, "Schemas: {}", self.schemas.join(", "));
+        }
+        if let Some(n) = self.table_count {
+            let _ = writeln!(out, "Tables in the configured schema: {n}");
+        }
+        if let Some(tls) = &self.tls {
+            let _ = writeln!(
+                out,
+                "TLS: {} · {} · expires {} · {}",
+                tls.protocol,
+                tls.subject,
+                tls.not_after,
+                if tls.verified {
+                    "verified"
+                } else {
+                    "not verified"
+                }
+            );
+        }
+        if let Some(s) = &self.secrets {
+            let keys = |v: &[String]| {
+                v.iter()
+                    .map(|k| format!("${{{k}}}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let _ = writeln!(out, "Vault keys resolved: {}", keys(&s.keys_resolved));
+            if !s.keys_missing.is_empty() {
+                let _ = writeln!(out, "Vault keys missing: {}", keys(&s.keys_missing));
+            }
+        }
+        let notes: Vec<&Diagnostic> = self
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity != crate::diagnostic::Severity::Info)
+            .collect();
+        if !notes.is_empty() {
+            let _ = writeln!(out, "\nPayload warnings:");
+            for d in notes {
+                let _ = writeln!(out, "  - {} ({}) [{}]", d.message, d.path, d.code);
+            }
+        }
+        if let Some(p) = &self.privileges
+            && !p.missing.is_empty()
+        {
+            let _ = writeln!(
+                out,
+                "\nMissing privileges for {} ({} datastore):",
+                p.role,
+                p.kind.as_str()
+            );
+            for m in &p.missing {
+                let _ = writeln!(out, "  {} on {}", m.privilege, m.object);
+            }
+            let _ = writeln!(
+                out,
+                "Fix (run as a superuser or the objects' owner):\n{}",
+                indent(&p.fix_sql)
+            );
+        }
+        if let Some(error) = &self.error {
+            let e = error.explanation();
+            let _ = writeln!(out, "\n{} [{}]", e.title, e.code);
+            let _ = writeln!(out, "Cause: {}", e.cause);
+            let _ = writeln!(out, "Fix:   {}", e.fix);
+            if let Some(sql) = &e.fix_sql {
+                let _ = writeln!(out, "Fix SQL:\n{}", indent(sql));
+            }
+            if let Some(conf) = &e.fix_config {
+                let _ = writeln!(out, "pg_hba.conf:\n{}", indent(conf));
+            }
+        }
+        if !self.recommendations.is_empty() {
+            let _ = writeln!(out, "\nRecommendations:");
+            for r in &self.recommendations {
+                let _ = writeln!(out, "  - {} [{}]", r.message, r.code);
+                if let Some(sql) = &r.fix_sql {
+                    let _ = writeln!(out, "{}", indent(&format!("  {sql}")));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,7 +439,7 @@ mod tests {
         r.stages.push(StageReport {
             name: StageName::Authenticate,
             outcome: Outcome::Ok,
-            elapsed_ms: 3,
+            elapsed_ms: 3.25,
             detail: "logged in as vault_role".to_owned(),
         });
         r.error = Some(CheckError::Connection(Explanation {

@@ -103,7 +103,7 @@ impl Run {
         self.report.stages.push(StageReport {
             name,
             outcome,
-            elapsed_ms: elapsed.as_millis() as u64,
+            elapsed_ms: (elapsed.as_secs_f64() * 1e6).round() / 1e3,
             detail,
         });
     }
@@ -407,8 +407,23 @@ async fn resolve_stage(
         let CheckError::Connection(mut e) = error else {
             return Err(run.fail(error));
         };
-        e.cause = format!("{} {}", e.cause, denied);
-        return Err(run.fail(CheckError::Connection(e)));
+        let literal = bare.parse::<IpAddr>().is_ok();
+        e.cause = format!(
+            "{}{} is in {} ({}), which the server's network policy refuses: no connection was \
+             attempted.",
+            if literal {
+                String::new()
+            } else {
+                format!("\"{host}\" resolves to ")
+            },
+            denied.addr,
+            denied.range,
+            denied.reason
+        );
+        let detail = format!("{} is denied ({})", denied.addr, denied.range);
+        run.report.error = Some(CheckError::Connection(e));
+        run.end(Outcome::Failed, detail);
+        return Err(Failed);
     }
     let shown: Vec<String> = ips.iter().map(ToString::to_string).collect();
     run.end(
@@ -514,35 +529,47 @@ async fn connect_stages(
         };
         match result {
             Ok((client, task, tls)) => {
-                let tls_detail = match &tls {
-                    Some(t) => format!(
-                        "{} · certificate {} · expires {}{}",
-                        t.protocol,
-                        t.subject,
-                        t.not_after,
-                        if t.verified {
-                            " · verified"
-                        } else {
-                            " · not verified"
-                        }
+                let total = auth_started.elapsed();
+                let handshake = tls.as_ref().map_or(Duration::ZERO, |(_, took)| *took);
+                let tls = tls.map(|(info, _)| info);
+                let (outcome, tls_detail) = match &tls {
+                    Some(t) => (
+                        Outcome::Ok,
+                        format!(
+                            "{} · certificate {} · expires {} · {}",
+                            t.protocol,
+                            t.subject,
+                            t.not_after,
+                            if t.verified {
+                                "verified"
+                            } else {
+                                "not verified"
+                            }
+                        ),
                     ),
-                    None if *attempt == SslMode::Disable => {
-                        "unencrypted (ssl_mode disable)".to_owned()
-                    }
-                    None => "unencrypted: the server offers no TLS".to_owned(),
+                    None if mode == SslMode::Disable => (
+                        Outcome::Skipped,
+                        "unencrypted (ssl_mode disable)".to_owned(),
+                    ),
+                    None if mode == SslMode::Allow => (
+                        Outcome::Ok,
+                        "unencrypted: ssl_mode allow uses TLS only when the server insists"
+                            .to_owned(),
+                    ),
+                    None => (
+                        Outcome::Ok,
+                        "unencrypted: the server offers no TLS (ssl_mode prefer fell back)"
+                            .to_owned(),
+                    ),
                 };
-                // The TLS handshake and authentication happen inside one call; both are reported,
-                // the time going to authentication.
+                // The handshake and the log-in happen inside one call; the handshake's own time
+                // is measured by the connector.
                 run.current = None;
-                if tls.is_some() || *attempt != SslMode::Disable {
-                    run.push(StageName::Tls, Outcome::Ok, Duration::ZERO, tls_detail);
-                } else {
-                    run.push(StageName::Tls, Outcome::Skipped, Duration::ZERO, tls_detail);
-                }
+                run.push(StageName::Tls, outcome, handshake, tls_detail);
                 run.push(
                     StageName::Authenticate,
                     Outcome::Ok,
-                    auth_started.elapsed(),
+                    total.saturating_sub(handshake),
                     format!(
                         "logged in as {} to database {}",
                         c.username, request.database
@@ -810,7 +837,7 @@ async fn inspect_and_audit(
     kind: DatastoreKind,
 ) -> Result<(), Failed> {
     run.begin(StageName::Inspect);
-    let answer = client.query_one(INSPECT, &[&request.schema]).await;
+    let answer = one_row(client, INSPECT, &request.schema).await;
     if let Some(started) = run.connect_started {
         run.report.latency_ms = Some(started.elapsed().as_millis() as u64);
     }
@@ -830,7 +857,15 @@ async fn inspect_and_audit(
             Ok(r) => r,
             Err(e) => return Err(query_failed(run, &e)),
         };
-    run.report.server_version = Some(version.clone());
+    // `15.18 (Debian 15.18-0+deb12u1)`: the number in the answer (as CRAFT's `17.2`), all of it
+    // in the stage's detail
+    run.report.server_version = Some(
+        version
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    );
     run.report.current_user = Some(user.clone());
     run.report.superuser = Some(superuser);
     run.report.schemas = schemas;
@@ -903,6 +938,24 @@ async fn inspect_and_audit(
     Ok(())
 }
 
+/// Runs a one-row catalogue query in a single round trip: the parameter's type is given, so no
+/// prepare step. A server that answers with no row (only a look-alike would) fails the row's first
+/// column read.
+async fn one_row(
+    client: &tokio_postgres::Client,
+    sql: &str,
+    schema: &str,
+) -> Result<tokio_postgres::Row, tokio_postgres::Error> {
+    let rows = client
+        .query_typed(sql, &[(&schema, tokio_postgres::types::Type::TEXT)])
+        .await?;
+    match rows.into_iter().next() {
+        Some(row) => Ok(row),
+        // query_one's own error for this case
+        None => client.query_one("SELECT 1 WHERE false", &[]).await,
+    }
+}
+
 /// The audit query's answer.
 struct Audited {
     connect: bool,
@@ -933,8 +986,7 @@ async fn audit(
     role: &str,
 ) -> Result<PrivilegeAudit, Failed> {
     run.begin(StageName::Privileges);
-    let row = client
-        .query_one(AUDIT, &[&request.schema])
+    let row = one_row(client, AUDIT, &request.schema)
         .await
         .and_then(|row| {
             Ok(Audited {

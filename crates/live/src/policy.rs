@@ -18,10 +18,10 @@ use ipnet::IpNet;
 pub const DEFAULT_DENY: &[(&str, &str)] = &[
     (
         "169.254.0.0/16",
-        "IPv4 link-local (cloud metadata services)",
+        "IPv4 link-local, where cloud metadata services answer",
     ),
     ("fe80::/10", "IPv6 link-local"),
-    ("0.0.0.0/8", "\"this network\""),
+    ("0.0.0.0/8", "\"this network\", never a server"),
     ("224.0.0.0/4", "IPv4 multicast"),
     ("ff00::/8", "IPv6 multicast"),
     ("255.255.255.255/32", "IPv4 broadcast"),
@@ -97,7 +97,7 @@ impl NetworkPolicy {
             return Err(Denied {
                 addr,
                 range: *net,
-                reason: "denied by the operator (--deny-cidr)".to_owned(),
+                reason: "denied by the operator with --deny-cidr".to_owned(),
             });
         }
         if self.allow.iter().any(|n| n.contains(&addr)) {

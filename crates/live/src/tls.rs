@@ -13,6 +13,7 @@ use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use pgconnect_core::SslMode;
 use pgconnect_core::check::TlsInfo;
@@ -180,7 +181,7 @@ pub struct PgTls {
     config: Arc<ClientConfig>,
     name: ServerName<'static>,
     verified: bool,
-    info: Arc<Mutex<Option<TlsInfo>>>,
+    info: Arc<Mutex<Option<(TlsInfo, Duration)>>>,
 }
 
 impl PgTls {
@@ -200,9 +201,9 @@ impl PgTls {
         })
     }
 
-    /// What the handshake established, once it has run.
+    /// What the handshake established and how long it took, once it has run.
     #[must_use]
-    pub fn info(&self) -> Option<TlsInfo> {
+    pub fn info(&self) -> Option<(TlsInfo, Duration)> {
         self.info.lock().ok().and_then(|i| i.clone())
     }
 }
@@ -217,6 +218,7 @@ where
 
     fn connect(self, stream: S) -> Self::Future {
         Box::pin(async move {
+            let started = Instant::now();
             let tls = tokio_rustls::TlsConnector::from(self.config)
                 .connect(self.name, stream)
                 .await?;
@@ -229,7 +231,7 @@ where
             if let Some(cert) = session.peer_certificates().and_then(|c| c.first())
                 && let Ok(mut slot) = self.info.lock()
             {
-                *slot = Some(describe(cert, protocol, self.verified));
+                *slot = Some((describe(cert, protocol, self.verified), started.elapsed()));
             }
             Ok(PgTlsStream(tls))
         })

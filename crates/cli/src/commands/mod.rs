@@ -1,8 +1,10 @@
 //! One module per subcommand: its clap arguments and its `run`.
 
+pub mod check;
 pub mod explain;
 pub mod grants;
 pub mod hba;
 pub mod secrets;
+pub mod serve;
 pub mod uri;
 pub mod validate;

@@ -1,13 +1,13 @@
 //! `pgconnect secrets check`: run a payload's vault flow and say which `${key}`s resolve.
 
 use std::fmt::Write as _;
-use std::time::Duration;
 
 use clap::Subcommand;
 use pgconnect_core::ConnectionRef;
 use pgconnect_live::http::HttpOptions;
 use pgconnect_live::vault::{SecretsCheck, check};
 
+use crate::commands::check::{NetworkArgs, seconds};
 use crate::output::{Format, Outcome, Unreadable, json, load_valid_payload};
 
 #[derive(Debug, Subcommand)]
@@ -30,6 +30,8 @@ pub enum Command {
         /// Seconds the whole flow (login and read) may take.
         #[arg(long, default_value_t = 10.0)]
         timeout: f64,
+        #[command(flatten)]
+        network: NetworkArgs,
     },
 }
 
@@ -39,6 +41,7 @@ pub fn run(command: &Command) -> Result<Outcome, Unreadable> {
         format,
         connect_timeout,
         timeout,
+        network,
     } = command;
     let loaded = match load_valid_payload(file)? {
         Ok(l) => l,
@@ -59,6 +62,7 @@ pub fn run(command: &Command) -> Result<Outcome, Unreadable> {
     let options = HttpOptions {
         connect_timeout: seconds(*connect_timeout, "--connect-timeout")?,
         total_timeout: seconds(*timeout, "--timeout")?,
+        policy: network.policy()?,
         ..HttpOptions::default()
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -75,13 +79,6 @@ pub fn run(command: &Command) -> Result<Outcome, Unreadable> {
         stderr: String::new(),
         failed: !result.ok(),
     })
-}
-
-fn seconds(value: f64, flag: &str) -> Result<Duration, Unreadable> {
-    Duration::try_from_secs_f64(value)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| Unreadable(format!("{flag} takes a positive number of seconds")))
 }
 
 fn render(c: &SecretsCheck) -> String {

@@ -1,0 +1,106 @@
+//! `pgconnect serve`: the HTTP server — live connection tests and the wizard.
+
+#![allow(clippy::print_stdout)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use pgconnect_live::check::CheckOptions;
+use pgconnect_server::Config;
+
+use crate::commands::check::{NetworkArgs, seconds};
+use crate::output::{Outcome, Unreadable};
+
+/// Run the server: Test Connection over HTTP and the wizard at `/`.
+///
+/// Prints the URL to open once it listens. Logs go to stderr (RUST_LOG sets the level, default
+/// info) and never contain a password, token or secret value. Stops on Ctrl-C or SIGTERM after
+/// the requests in flight finish.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  pgconnect serve\n  pgconnect serve --addr 0.0.0.0:8080 --deny-cidr 10.0.0.0/8"
+)]
+pub struct Args {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Live checks allowed at once; more are answered 429 with Retry-After.
+    #[arg(long, default_value_t = 32)]
+    max_concurrent_checks: usize,
+    /// Seconds a whole check may take (vault included).
+    #[arg(long, default_value_t = 10.0)]
+    check_timeout: f64,
+    /// Seconds to wait for each TCP connection.
+    #[arg(long, default_value_t = 5.0)]
+    connect_timeout: f64,
+    /// The wizard's built files (default: ./dist when it holds an index.html).
+    #[arg(long)]
+    web_dir: Option<PathBuf>,
+    #[command(flatten)]
+    network: NetworkArgs,
+}
+
+pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
+    if args.max_concurrent_checks == 0 {
+        return Err(Unreadable(
+            "--max-concurrent-checks must be at least 1".to_owned(),
+        ));
+    }
+    let policy = args.network.policy()?;
+    let mut check = CheckOptions {
+        connect_timeout: seconds(args.connect_timeout, "--connect-timeout")?,
+        total_timeout: seconds(args.check_timeout, "--check-timeout")?,
+        policy: policy.clone(),
+        ..CheckOptions::default()
+    };
+    check.vault.policy = policy;
+    check.vault.connect_timeout = check.connect_timeout;
+    check.vault.total_timeout = check.total_timeout;
+    let web_dir = args
+        .web_dir
+        .clone()
+        .or_else(|| Some(PathBuf::from("dist")).filter(|d| d.join("index.html").is_file()));
+    if let Some(dir) = &args.web_dir
+        && !dir.join("index.html").is_file()
+    {
+        return Err(Unreadable(format!(
+            "--web-dir {}: there is no index.html in it",
+            dir.display()
+        )));
+    }
+    let config = Config {
+        addr: args.addr,
+        max_concurrent_checks: args.max_concurrent_checks,
+        check,
+        web_dir,
+    };
+    init_logging();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Unreadable(format!("cannot start the async runtime: {e}")))?;
+    let has_web = config.web_dir.is_some();
+    runtime
+        .block_on(pgconnect_server::serve(config, |addr| {
+            println!(
+                "pgconnect {} is serving on http://{addr}/",
+                env!("CARGO_PKG_VERSION")
+            );
+            if !has_web {
+                println!("(the wizard is not built: the page at / says how; the API is ready)");
+            }
+            println!("Press Ctrl-C to stop.");
+        }))
+        .map_err(|e| Unreadable(format!("cannot serve on {}: {e}", args.addr)))?;
+    Ok(Outcome::ok(String::new()))
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

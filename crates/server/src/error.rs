@@ -1,0 +1,162 @@
+//! Every answer that is not a report: one JSON shape, `{"error": {code, message, help, …}}`.
+
+use std::any::Any;
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// A refused request, said in words: what is wrong and what to do.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiError {
+    /// HTTP status.
+    #[serde(skip)]
+    pub status: StatusCode,
+    /// Stable identifier, e.g. `request/json-syntax`.
+    pub code: &'static str,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+    /// Where the JSON breaks (1-based), for `request/json-syntax`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// Column of the same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    /// Seconds to wait, for 429.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: String, help: &str) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message,
+            help: help.to_owned(),
+            line: None,
+            column: None,
+            retry_after: None,
+        }
+    }
+
+    /// The body is not JSON.
+    #[must_use]
+    pub fn json_syntax(e: &serde_json::Error) -> ApiError {
+        let what = e.to_string();
+        let what = what
+            .rsplit_once(" at line ")
+            .map_or(what.as_str(), |(m, _)| m);
+        let (line, column) = (e.line(), e.column());
+        let message = if e.is_eof() && line <= 1 && column == 0 {
+            "The request body is empty; it should be a datastore payload (JSON).".to_owned()
+        } else {
+            format!("The request body is not valid JSON: {what} at line {line}, column {column}.")
+        };
+        ApiError {
+            line: Some(line),
+            column: Some(column),
+            ..ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "request/json-syntax",
+                message,
+                "Send the payload as a JSON object (Content-Type: application/json); check the \
+                 text around that position for a missing comma, quote or brace.",
+            )
+        }
+    }
+
+    /// The body is over the limit.
+    #[must_use]
+    pub fn too_large(limit: usize) -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request/too-large",
+            format!("The request body is over {} KiB.", limit / 1024),
+            "A datastore payload is a few KiB, a CA certificate included: check that the right \
+             document is sent.",
+        )
+    }
+
+    /// The body could not be read.
+    #[must_use]
+    pub fn unreadable(why: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "request/unreadable",
+            format!("The request body could not be read: {why}."),
+            "Send the payload again.",
+        )
+    }
+
+    /// A query parameter is wrong.
+    #[must_use]
+    pub fn query(message: String, help: &str) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "request/query", message, help)
+    }
+
+    /// Too many checks at once.
+    #[must_use]
+    pub fn busy(limit: usize) -> ApiError {
+        ApiError {
+            retry_after: Some(1),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "server/busy",
+                format!("{limit} connection tests are already running."),
+                "Retry in a second (see Retry-After). Operators can raise the limit with \
+                 `pgconnect serve --max-concurrent-checks`.",
+            )
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status;
+        let retry_after = self.retry_after;
+        let mut response = (status, Json(serde_json::json!({ "error": self }))).into_response();
+        if let Some(seconds) = retry_after
+            && let Ok(v) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        response
+    }
+}
+
+/// Unknown `/api/…` route.
+pub async fn api_not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "request/not-found",
+        format!("There is no API route {}.", uri.path()),
+        "Test a payload with POST /api/connections/test or POST /api/datastores/connection.",
+    )
+}
+
+/// Known route, wrong method.
+pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "request/method",
+        format!("{} does not accept {method}.", uri.path()),
+        "The connection tests take POST with a JSON body; pages and files take GET.",
+    )
+}
+
+/// A panic inside a handler: a bug. Answered as JSON; the panic's message is not repeated (it
+/// could hold anything).
+pub fn panicked(_: Box<dyn Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "server/bug",
+        "The server failed while handling this request.".to_owned(),
+        "This is a bug in pgconnect; please report it with the steps that led to it.",
+    )
+    .into_response()
+}

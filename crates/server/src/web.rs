@@ -1,0 +1,50 @@
+//! The wizard's built files at `/`, or — before it is built — a page that says how to build it
+//! and what the API offers.
+
+use std::convert::Infallible;
+use std::path::Path;
+
+use axum::http::{Request, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::MethodRouter;
+use tower_http::services::{ServeDir, ServeFile};
+
+/// A service for every path the API does not claim.
+pub fn service(dir: Option<&Path>) -> MethodRouter<crate::AppState, Infallible> {
+    match dir.filter(|d| d.join("index.html").is_file()) {
+        // an unknown path gets index.html: the wizard routes in the browser
+        Some(dir) => axum::routing::get_service(
+            ServeDir::new(dir)
+                .precompressed_br()
+                .precompressed_gzip()
+                .fallback(ServeFile::new(dir.join("index.html"))),
+        )
+        .fallback(crate::error::method_not_allowed),
+        None => axum::routing::get(placeholder).fallback(crate::error::method_not_allowed),
+    }
+}
+
+async fn placeholder<B>(request: Request<B>) -> Response {
+    if request.uri().path() != "/" {
+        return (StatusCode::NOT_FOUND, "Not found\n").into_response();
+    }
+    ([(header::CACHE_CONTROL, "no-store")], Html(PLACEHOLDER)).into_response()
+}
+
+const PLACEHOLDER: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>pgconnect</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1d2733}
+code,pre{background:#f2f4f7;border-radius:4px;padding:.1rem .3rem}pre{padding:.75rem;overflow:auto}</style>
+</head><body>
+<h1>pgconnect is running</h1>
+<p>The wizard has not been built into this server's web directory yet. The API is ready:</p>
+<pre>curl -s localhost:8080/api/connections/test \
+  -H 'Content-Type: application/json' -d @datastore.json</pre>
+<ul>
+<li><code>POST /api/connections/test</code> — test a payload (either shape; <code>?kind=enrichment</code>)</li>
+<li><code>POST /api/datastores/connection</code> — test a Qualytics <code>POST /api/datastores</code> body</li>
+<li><code>GET /healthz</code></li>
+</ul>
+</body></html>
+"#;

@@ -1,0 +1,108 @@
+//! The server's logs, captured at TRACE level for every crate while requests carrying passwords go
+//! through every path (success, wrong password, invalid payload, malformed JSON, too large): no
+//! password appears in any log line or answer. Its own test binary: the capturing subscriber must
+//! be the process's global one.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::http::Request;
+use http_body_util::BodyExt as _;
+use pgconnect_server::{AppState, Config, app};
+use pgconnect_testkit::pg::PgOptions;
+use pgconnect_testkit::shop::{self, DB, PASSWORD, READER, SCHEMA};
+use serde_json::json;
+use tower::ServiceExt as _;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_password_in_any_log_line_or_answer() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    tracing::subscriber::set_global_default(
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .without_time()
+            .finish(),
+    )
+    .unwrap();
+    let pg = shop::start(PgOptions::default()).unwrap();
+    let app = app(AppState::new(Config::default()));
+    let wrong = "Wr0ng-Passw0rd-xyz";
+    let payload = |password: &str| {
+        json!({
+            "name": "shop", "type": "postgresql",
+            "config": {"host": "127.0.0.1", "port": pg.port(), "database": DB, "schema": SCHEMA, "ssl_mode": "disable"},
+            "credentials": {"username": READER, "password": password}
+        })
+        .to_string()
+    };
+    let bodies = vec![
+        payload(PASSWORD),
+        payload(wrong),
+        // invalid (port) with a password in it
+        payload(wrong).replace(&pg.port().to_string(), "\"not-a-port\""),
+        // malformed JSON right after the password
+        format!("{{\"credentials\": {{\"password\": \"{wrong}\" oops"),
+        // too large
+        format!(
+            "{{\"credentials\": {{\"password\": \"{wrong}\"}}, \"pad\": \"{}\"}}",
+            "x".repeat(70_000)
+        ),
+    ];
+    let mut answers = String::new();
+    for body in bodies {
+        let response = app
+            .clone()
+            .oneshot(
+                Request::post("/api/connections/test")
+                    .header("content-type", "application/json")
+                    .header("authorization", format!("Basic {wrong}"))
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        answers.push_str(&format!("{} ", response.status()));
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        answers.push_str(&String::from_utf8_lossy(&bytes));
+    }
+    assert!(answers.starts_with("200 OK"), "{answers}");
+    for status in ["422", "400", "413"] {
+        assert!(answers.contains(status), "{status} missing: {answers}");
+    }
+    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("route=/api/connections/test status=200"),
+        "{logs}"
+    );
+    assert!(logs.contains("check finished"), "{logs}");
+    for secret in [PASSWORD, wrong] {
+        assert!(!logs.contains(secret), "{secret:?} in the logs:\n{logs}");
+        assert!(
+            !answers.contains(secret),
+            "{secret:?} in an answer:\n{answers}"
+        );
+    }
+}
