@@ -398,7 +398,12 @@ impl CheckReport {
             let _ = writeln!(out, "\n{} [{}]", e.title, e.code);
             let _ = writeln!(out, "Cause: {}", e.cause);
             let _ = writeln!(out, "Fix:   {}", e.fix);
-            if let Some(sql) = &e.fix_sql {
+            let listed = self.privileges.as_ref().is_some_and(|p| {
+                e.fix_sql
+                    .as_deref()
+                    .is_some_and(|sql| p.fix_sql.contains(sql))
+            });
+            if let Some(sql) = e.fix_sql.as_ref().filter(|_| !listed) {
                 let _ = writeln!(out, "Fix SQL:\n{}", indent(sql));
             }
             if let Some(conf) = &e.fix_config {

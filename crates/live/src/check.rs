@@ -657,17 +657,9 @@ async fn tcp(addrs: &[SocketAddr], timeout: Duration) -> Result<TcpStream, Error
 /// A tokio-postgres failure as the core's explanation input, and the stage it belongs to.
 fn classify(e: &tokio_postgres::Error, host: &str) -> (StageName, ErrorInput) {
     if let Some(db) = e.as_db_error() {
-        return (
-            StageName::Authenticate,
-            ErrorInput {
-                sqlstate: Some(db.code().code().to_owned()),
-                message: db.message().to_owned(),
-                detail: db.detail().map(str::to_owned),
-                ..ErrorInput::default()
-            },
-        );
+        return (StageName::Authenticate, server_error(db));
     }
-    let chain = chain(e);
+    let chain = crate::error_chain(e);
     let lower = chain.to_ascii_lowercase();
     if lower.contains("server does not support tls") {
         return (
@@ -778,17 +770,6 @@ fn presented_name(n: &str) -> String {
         })
         .unwrap_or(n)
         .to_owned()
-}
-
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 const INSPECT: &str = "
@@ -1176,13 +1157,17 @@ async fn server_refusal(
         pgconnect_core::quote_ident(object)
     );
     let e = client.simple_query(&sql).await.err()?;
-    let db = e.as_db_error()?;
-    Some(ErrorInput {
+    e.as_db_error().map(server_error)
+}
+
+/// The server's own error (SQLSTATE, message, DETAIL) as the core's explanation input.
+fn server_error(db: &tokio_postgres::error::DbError) -> ErrorInput {
+    ErrorInput {
         sqlstate: Some(db.code().code().to_owned()),
         message: db.message().to_owned(),
         detail: db.detail().map(str::to_owned),
         ..ErrorInput::default()
-    })
+    }
 }
 
 fn dedupe(missing: Vec<MissingPrivilege>) -> Vec<MissingPrivilege> {
@@ -1222,13 +1207,5 @@ async fn probe(client: &tokio_postgres::Client, schema: &str) -> Result<(), Erro
         return Ok(());
     };
     let _ = client.batch_execute("ROLLBACK").await;
-    Err(match e.as_db_error() {
-        Some(db) => ErrorInput {
-            sqlstate: Some(db.code().code().to_owned()),
-            message: db.message().to_owned(),
-            detail: db.detail().map(str::to_owned),
-            ..ErrorInput::default()
-        },
-        None => classify(&e, "").1,
-    })
+    Err(classify(&e, "").1)
 }

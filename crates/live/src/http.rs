@@ -240,7 +240,7 @@ pub fn host_of(url: &str) -> String {
 /// Classifies a reqwest failure into an explained [`VaultError`]; the message names the host, never
 /// the request's headers or body.
 fn transport_error(stage: Stage, host: &str, e: &reqwest::Error) -> VaultError {
-    let chain = error_chain(e);
+    let chain = crate::error_chain(e);
     let lower = chain.to_ascii_lowercase();
     if let Some(at) = lower.find("is denied by the network policy") {
         let start = chain[..at].rfind(": ").map_or(0, |i| i + 2);
@@ -309,15 +309,4 @@ fn tls_reason(lower: &str) -> &'static str {
     } else {
         "the handshake did not complete"
     }
-}
-
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }

@@ -13,3 +13,15 @@ pub mod http;
 pub mod policy;
 pub mod tls;
 pub mod vault;
+
+/// An error and its sources, `: `-joined (reqwest, tokio-postgres and rustls nest the useful part).
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}

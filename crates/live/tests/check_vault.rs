@@ -14,27 +14,14 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{LOGIN_PASSWORD, vault};
 use pgconnect_live::check::{CheckError, CheckInput, CheckOptions, CheckReport, run_check};
+use pgconnect_testkit::logs::contains_token;
 use pgconnect_testkit::pg::PgOptions;
 use pgconnect_testkit::shop::{self, DB, PASSWORD, READER, SCHEMA, psql_ok};
 use serde_json::{Value, json};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn payload(secrets: &Value) -> Value {
     json!({
@@ -68,17 +55,7 @@ fn check(rt: &tokio::runtime::Runtime, p: &Value, outputs: &mut String) -> Check
 
 #[test]
 fn vault_backed_credentials_end_to_end_without_leaking_a_value() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    tracing::subscriber::set_global_default(
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .without_time()
-            .finish(),
-    )
-    .unwrap();
+    let logs = pgconnect_testkit::logs::capture_everything().unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -205,7 +182,7 @@ fn vault_backed_credentials_end_to_end_without_leaking_a_value() {
     }
 
     // Nothing the vault holds, and no credential, appears anywhere.
-    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     assert!(logs.contains("check finished"), "logging was not captured");
     let everything = format!("{outputs}\n{logs}");
     for secret in [
@@ -221,14 +198,4 @@ fn vault_backed_credentials_end_to_end_without_leaking_a_value() {
             "{secret:?} leaked:\n{everything}"
         );
     }
-}
-
-/// As in vault_no_leak.rs: long values anywhere, short ones (a port) as whole tokens.
-fn contains_token(text: &str, needle: &str) -> bool {
-    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.';
-    text.match_indices(needle).any(|(i, _)| {
-        let before = text.get(..i).and_then(|t| t.chars().next_back());
-        let after = text.get(i + needle.len()..).and_then(|t| t.chars().next());
-        needle.len() >= 8 || (!before.is_some_and(is_word) && !after.is_some_and(is_word))
-    })
 }

@@ -13,37 +13,14 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-
 use common::*;
 use pgconnect_live::vault::{check, fetch_secret};
+use pgconnect_testkit::logs::contains_token;
 use serde_json::{Value, json};
-
-/// Collects every log line of every crate at TRACE level.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[test]
 fn no_secret_token_or_password_in_any_output_or_log() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .without_time()
-        .finish();
-    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let logs = pgconnect_testkit::logs::capture_everything().unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -79,7 +56,7 @@ fn no_secret_token_or_password_in_any_output_or_log() {
         outputs.push_str(&serde_json::to_string(&c).unwrap());
         outputs.push_str(&format!("{c:?}"));
     }
-    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     assert!(
         logs.contains("vault login succeeded"),
         "logging was not captured: {logs}"
@@ -106,17 +83,6 @@ fn no_secret_token_or_password_in_any_output_or_log() {
     // tokens look like `s.` followed by 24 characters (OpenBao service tokens)
     let token = regex_like_token(&everything);
     assert!(token.is_none(), "a vault token leaked: {token:?}");
-}
-
-/// `needle` in `text`: values of 8 or more characters anywhere; shorter ones (a port such as `6432`)
-/// only as a whole token, not inside a longer number (another port, a timing).
-fn contains_token(text: &str, needle: &str) -> bool {
-    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.';
-    text.match_indices(needle).any(|(i, _)| {
-        let before = text.get(..i).and_then(|t| t.chars().next_back());
-        let after = text.get(i + needle.len()..).and_then(|t| t.chars().next());
-        needle.len() >= 8 || (!before.is_some_and(is_word) && !after.is_some_and(is_word))
-    })
 }
 
 fn regex_like_token(text: &str) -> Option<String> {

@@ -10,8 +10,6 @@
     clippy::indexing_slicing
 )]
 
-use std::sync::{Arc, Mutex};
-
 use axum::body::Body;
 use axum::http::Request;
 use http_body_util::BodyExt as _;
@@ -21,32 +19,9 @@ use pgconnect_testkit::shop::{self, DB, PASSWORD, READER, SCHEMA};
 use serde_json::json;
 use tower::ServiceExt as _;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn no_password_in_any_log_line_or_answer() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    tracing::subscriber::set_global_default(
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .without_time()
-            .finish(),
-    )
-    .unwrap();
+    let logs = pgconnect_testkit::logs::capture_everything().unwrap();
     let pg = shop::start(PgOptions::default()).unwrap();
     let app = app(AppState::new(Config::default()));
     let wrong = "Wr0ng-Passw0rd-xyz";
@@ -92,7 +67,7 @@ async fn no_password_in_any_log_line_or_answer() {
     for status in ["422", "400", "413"] {
         assert!(answers.contains(status), "{status} missing: {answers}");
     }
-    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     assert!(
         logs.contains("route=/api/connections/test status=200"),
         "{logs}"

@@ -6,6 +6,7 @@
 #![allow(clippy::print_stderr)]
 
 pub mod bao;
+pub mod logs;
 pub mod pg;
 pub mod shop;
 pub mod tls;

@@ -433,7 +433,7 @@ export type QualyticsDatastore = {
                                                                      */
                                                                     kind?: DatastoreKind, };
 
-                                                                    export type ClientFailure = "refused" | "dns" | "timeout" | "tls" | "closed";
+                                                                    export type ClientFailure = "refused" | "dns" | "timeout" | "tls" | "closed" | "denied";
 
                                                                     export type Explanation = {
                                                                         /**

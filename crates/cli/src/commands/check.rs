@@ -62,6 +62,27 @@ impl NetworkArgs {
     }
 }
 
+/// Check options from the flags `test` and `serve` share; the vault exchanges get the same
+/// timeouts and policy.
+pub fn check_options(
+    total: f64,
+    total_flag: &str,
+    connect: f64,
+    network: &NetworkArgs,
+) -> Result<CheckOptions, Unreadable> {
+    let policy = network.policy()?;
+    let mut options = CheckOptions {
+        connect_timeout: seconds(connect, "--connect-timeout")?,
+        total_timeout: seconds(total, total_flag)?,
+        policy: policy.clone(),
+        ..CheckOptions::default()
+    };
+    options.vault.policy = policy;
+    options.vault.connect_timeout = options.connect_timeout;
+    options.vault.total_timeout = options.total_timeout;
+    Ok(options)
+}
+
 /// A positive number of seconds.
 pub fn seconds(value: f64, flag: &str) -> Result<Duration, Unreadable> {
     Duration::try_from_secs_f64(value)
@@ -73,16 +94,12 @@ pub fn seconds(value: f64, flag: &str) -> Result<Duration, Unreadable> {
 pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
     let text = read_input(&args.file)?;
     let payload = parse_json(&args.file, &text)?;
-    let policy = args.network.policy()?;
-    let mut options = CheckOptions {
-        connect_timeout: seconds(args.connect_timeout, "--connect-timeout")?,
-        total_timeout: seconds(args.timeout, "--timeout")?,
-        policy: policy.clone(),
-        ..CheckOptions::default()
-    };
-    options.vault.policy = policy;
-    options.vault.connect_timeout = options.connect_timeout;
-    options.vault.total_timeout = options.total_timeout;
+    let options = check_options(
+        args.timeout,
+        "--timeout",
+        args.connect_timeout,
+        &args.network,
+    )?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -5,10 +5,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use pgconnect_live::check::CheckOptions;
 use pgconnect_server::Config;
 
-use crate::commands::check::{NetworkArgs, seconds};
+use crate::commands::check::{NetworkArgs, check_options};
 use crate::output::{Outcome, Unreadable};
 
 /// Run the server: Test Connection over HTTP and the wizard at `/`.
@@ -46,16 +45,12 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
             "--max-concurrent-checks must be at least 1".to_owned(),
         ));
     }
-    let policy = args.network.policy()?;
-    let mut check = CheckOptions {
-        connect_timeout: seconds(args.connect_timeout, "--connect-timeout")?,
-        total_timeout: seconds(args.check_timeout, "--check-timeout")?,
-        policy: policy.clone(),
-        ..CheckOptions::default()
-    };
-    check.vault.policy = policy;
-    check.vault.connect_timeout = check.connect_timeout;
-    check.vault.total_timeout = check.total_timeout;
+    let check = check_options(
+        args.check_timeout,
+        "--check-timeout",
+        args.connect_timeout,
+        &args.network,
+    )?;
     let web_dir = args
         .web_dir
         .clone()
