@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p pgconnect-cli
-exec target/release/pgconnect serve "$@"
+exec "${CARGO_TARGET_DIR:-target}/release/pgconnect" serve "$@"

@@ -17,7 +17,7 @@ for (const f of ["pkg/pgconnect_bg.wasm", "pkg/pgconnect.js"]) {
 # The same code with names and a link map (before wasm-bindgen and wasm-opt, so larger in total).
 map=$(mktemp)
 RUSTFLAGS="-C link-arg=-Map=$map" cargo build -q --profile wasm --target wasm32-unknown-unknown -p pgconnect-wasm
-twiggy top -n 1000000 --format json target/wasm32-unknown-unknown/wasm/pgconnect_wasm.wasm > "$map.twiggy"
+twiggy top -n 1000000 --format json "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm/pgconnect_wasm.wasm" > "$map.twiggy"
 python3 - "$map" "$map.twiggy" <<'PY'
 import collections, json, re, sys
 map_file, twiggy_file = sys.argv[1], sys.argv[2]

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { validate, grantSql, revokeSql, hbaLine, parseConnectionString, explainError } from "pgconnect";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const cli = process.env.PGCONNECT_BIN ?? join(root, "target/debug/pgconnect");
+const cli = process.env.PGCONNECT_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "debug/pgconnect");
 const testdata = process.env.PGCONNECT_TESTDATA ?? join(root, "../shared/testdata");
 
 function run(args, input) {

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{check, explain, grants, hba, secrets, serve, uri, validate};
+use crate::commands::{check, explain, grants, hba, secrets, serve, token, uri, validate};
 
 /// Validate PostgreSQL datastore payloads, write least-privilege GRANT SQL and pg_hba.conf lines,
 /// parse connection strings, explain connection errors and test connections live.
@@ -37,6 +37,8 @@ enum Command {
     Explain(explain::Args),
     Test(check::Args),
     Serve(serve::Args),
+    #[command(subcommand)]
+    Token(token::Command),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         Command::Explain(a) => explain::run(&a),
         Command::Test(a) => check::run(&a),
         Command::Serve(a) => serve::run(&a),
+        Command::Token(c) => token::run(&c),
     };
     output::finish(result)
 }

@@ -131,12 +131,28 @@ fn pgconnect_test_reports_stages_fixes_and_exit_codes() {
     assert!(err.contains("--timeout"), "{err}");
 }
 
-/// `pgconnect serve` prints the URL it listens on, answers there, and stops cleanly on SIGTERM.
+/// One HTTP/1.1 request over a fresh TCP connection; the whole answer as text.
+fn http(addr: &str, request_head: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .write_all(format!("{request_head}\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+/// `pgconnect serve` prints the URL it listens on and, on an empty store, a one-time login link
+/// that opens an admin session (once); answers there, and stops cleanly on SIGTERM.
 #[test]
 fn pgconnect_serve_prints_its_url_and_stops_on_sigterm() {
-    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    use std::io::{BufRead as _, BufReader, Read as _};
+    let data = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_pgconnect"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(data.path())
+        .env_remove("PGCONNECT_SECRET_KEY")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -153,14 +169,56 @@ fn pgconnect_serve_prints_its_url_and_stops_on_sigterm() {
         .trim_start_matches("http://")
         .trim_end_matches('/')
         .to_owned();
-    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
+    let answer = http(&addr, "GET /healthz HTTP/1.1");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("\"status\":\"ok\""), "{answer}");
+
+    // the login link, printed on the following lines
+    let mut login = None;
+    for _ in 0..6 {
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        if let Some(at) = line.find("/login?code=") {
+            login = Some(line[at..].trim().to_owned());
+        }
+        if line.starts_with("Press Ctrl-C") {
+            break;
+        }
+    }
+    let login = login.expect("a login link on first start");
+    let answer = http(&addr, &format!("GET {login} HTTP/1.1"));
+    assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
+    let cookie = answer
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .expect("a session cookie")
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let session = cookie.split(';').next().unwrap();
+    let answer = http(
+        &addr,
+        &format!("GET /api/session HTTP/1.1\r\nCookie: {session}"),
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"role\":\"admin\""), "{answer}");
+    // once only
+    let again = http(&addr, &format!("GET {login} HTTP/1.1"));
+    assert!(again.starts_with("HTTP/1.1 401"), "{again}");
+    // without the cookie: 401
+    let anonymous = http(&addr, "GET /api/session HTTP/1.1");
+    assert!(anonymous.starts_with("HTTP/1.1 401"), "{anonymous}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(data.path().join("secret.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
 
     let kill = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

@@ -34,7 +34,7 @@ pub use diagnostic::{Diagnostic, Path, Report, Severity};
 pub use ident::{quote_ident, quote_literal};
 pub use model::{
     Connection, ConnectionId, ConnectionRef, Connector, DatastoreKind, DatastoreRequest, PortSpec,
-    SecretsManagement, Shape, SslMode,
+    Secrets, SecretsManagement, Shape, SslMode,
 };
 pub use secret::Secret;
-pub use validate::{Analysis, analyze, validate};
+pub use validate::{Analysis, analyze, analyze_connection, validate};

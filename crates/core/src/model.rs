@@ -207,6 +207,52 @@ pub struct Connection {
     pub secrets_management: Option<Box<SecretsManagement>>,
 }
 
+/// Whether [`Connection::to_payload`] writes the secret values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secrets {
+    /// Write the password and the vault credentials payload (to send them to a check).
+    Include,
+    /// Leave them out (to store or show the connection).
+    Omit,
+}
+
+impl Connection {
+    /// The connection as a Qualytics `connection` object, the canonical form a registry stores:
+    /// reading it back with [`crate::validate::analyze_connection`] gives the same connection
+    /// (with [`Secrets::Include`]). `${key}` placeholders stay as written.
+    #[must_use]
+    pub fn to_payload(&self, secrets: Secrets) -> serde_json::Value {
+        use serde_json::{Map, Value};
+        let mut o = Map::new();
+        if let Some(name) = &self.name {
+            o.insert("name".into(), Value::from(name.as_str()));
+        }
+        o.insert("type".into(), Value::from(self.connector.as_str()));
+        o.insert("host".into(), Value::from(self.host.as_str()));
+        o.insert(
+            "port".into(),
+            match &self.port {
+                PortSpec::Number(n) => Value::from(*n),
+                PortSpec::Template(t) => Value::from(t.as_str()),
+            },
+        );
+        o.insert("username".into(), Value::from(self.username.as_str()));
+        if let (Secrets::Include, Some(pw)) = (secrets, &self.password) {
+            o.insert("password".into(), Value::from(pw.expose()));
+        }
+        if let Some(mode) = self.ssl_mode {
+            o.insert("ssl_mode".into(), Value::from(mode.as_str()));
+        }
+        if let Some(pem) = &self.ssl_root_cert {
+            o.insert("ssl_root_cert".into(), Value::from(pem.as_str()));
+        }
+        if let Some(sm) = &self.secrets_management {
+            o.insert("secrets_management".into(), sm.to_payload(secrets));
+        }
+        Value::Object(o)
+    }
+}
+
 /// A HashiCorp-Vault-style secret: how to log in, where the secret is, and where in the two
 /// answers the token and the data are. Any connection property may then say `${key}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -228,6 +274,42 @@ pub struct SecretsManagement {
     pub namespace: Option<String>,
     /// PEM CA bundle the vault's TLS certificate must chain to.
     pub ca_cert: Option<String>,
+}
+
+impl SecretsManagement {
+    /// The settings as a `secrets_management` object (see [`Connection::to_payload`]).
+    #[must_use]
+    pub fn to_payload(&self, secrets: Secrets) -> serde_json::Value {
+        use serde_json::{Map, Value};
+        let mut o = Map::new();
+        o.insert("login_url".into(), Value::from(self.login_url.as_str()));
+        if secrets == Secrets::Include {
+            // Stored as written: JSON text, or an object serialised by the validator.
+            let text = self.credentials_payload.expose();
+            let v = serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::from(text));
+            o.insert("credentials_payload".into(), v);
+        }
+        o.insert(
+            "token_jsonpath".into(),
+            Value::from(self.token_jsonpath.as_str()),
+        );
+        o.insert("secret_url".into(), Value::from(self.secret_url.as_str()));
+        o.insert(
+            "token_header_name".into(),
+            Value::from(self.token_header_name.as_str()),
+        );
+        o.insert(
+            "data_jsonpath".into(),
+            Value::from(self.data_jsonpath.as_str()),
+        );
+        if let Some(ns) = &self.namespace {
+            o.insert("namespace".into(), Value::from(ns.as_str()));
+        }
+        if let Some(pem) = &self.ca_cert {
+            o.insert("ca_cert".into(), Value::from(pem.as_str()));
+        }
+        Value::Object(o)
+    }
 }
 
 /// A stored connection's id: Qualytics uses integers, other registries strings.

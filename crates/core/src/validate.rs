@@ -48,6 +48,28 @@ pub fn analyze_resolved(payload: &Value, shape: Option<Shape>) -> Analysis {
     analyze_with(payload, shape, true)
 }
 
+/// Reads a registry connection on its own: a Qualytics `connection` object at the root (paths
+/// relative to it), as `POST /api/connections` takes it. `Some` exactly when the report is valid.
+#[must_use]
+pub fn analyze_connection(value: &Value) -> (Report, Option<Connection>) {
+    let mut w = Walker::default();
+    let root = Path::ROOT;
+    let parsed = match value.as_object() {
+        Some(obj) => w.connection_object(obj, &root, None),
+        None => {
+            w.wrong_type(
+                &root,
+                value,
+                "an object (a connection: type, host, port, username, …)",
+            );
+            None
+        }
+    };
+    let report = Report::from_diagnostics(w.diags);
+    let parsed = if report.is_valid() { parsed } else { None };
+    (report, parsed)
+}
+
 /// Reads vault settings on their own (the `secrets_management` object, paths relative to it), as
 /// the npm package's vault functions take them.
 pub fn parse_secrets_management(settings: &Value) -> Result<SecretsManagement, Report> {
@@ -366,25 +388,9 @@ impl Walker {
                     self.wrong_type(&conn_path, conn, "an object");
                     None
                 }
-                Some(c) => {
-                    self.unknown_fields(c, &conn_path, Q_CONNECTION, Some(Shape::Qualytics));
-                    let fields = ConnFields {
-                        name: self.text(c, &conn_path, "name", Need::Optional),
-                        connector: self.connector(c, &conn_path, "type"),
-                        host: self.host(c, &conn_path),
-                        port: self.port(c, &conn_path, Need::Required),
-                        username: self.username(c, &conn_path),
-                        password: self.password(c, &conn_path),
-                        ssl_mode: self.ssl_mode(c, &conn_path),
-                        ssl_root_cert: self.text(c, &conn_path, "ssl_root_cert", Need::Optional),
-                        secrets: None,
-                    };
-                    let (present, secrets) = self.secrets_management(c, &conn_path);
-                    let fields = ConnFields { secrets, ..fields };
-                    self.tls_consistency(&fields, &conn_path);
-                    self.secrets_cross_checks(present, &conn_path.key("password"), fields.password);
-                    build_connection(fields).map(ConnectionRef::New)
-                }
+                Some(c) => self
+                    .connection_object(c, &conn_path, Some(Shape::Qualytics))
+                    .map(ConnectionRef::New),
             },
         };
 
@@ -400,6 +406,32 @@ impl Walker {
             schema: schema?.to_owned(),
             connection: connection?,
         })
+    }
+
+    /// A Qualytics `connection` object (also a registry connection on its own, at the root).
+    fn connection_object(
+        &mut self,
+        c: &Map<String, Value>,
+        conn_path: &Path<'_>,
+        shape: Option<Shape>,
+    ) -> Option<Connection> {
+        self.unknown_fields(c, conn_path, Q_CONNECTION, shape);
+        let fields = ConnFields {
+            name: self.text(c, conn_path, "name", Need::Optional),
+            connector: self.connector(c, conn_path, "type"),
+            host: self.host(c, conn_path),
+            port: self.port(c, conn_path, Need::Required),
+            username: self.username(c, conn_path),
+            password: self.password(c, conn_path),
+            ssl_mode: self.ssl_mode(c, conn_path),
+            ssl_root_cert: self.text(c, conn_path, "ssl_root_cert", Need::Optional),
+            secrets: None,
+        };
+        let (present, secrets) = self.secrets_management(c, conn_path, shape);
+        let fields = ConnFields { secrets, ..fields };
+        self.tls_consistency(&fields, conn_path);
+        self.secrets_cross_checks(present, &conn_path.key("password"), fields.password);
+        build_connection(fields)
     }
 
     fn teams(&mut self, obj: &Map<String, Value>, root: &Path<'_>) -> Option<Vec<String>> {
@@ -610,7 +642,7 @@ impl Walker {
             None => (None, None),
         };
 
-        let (present, secrets) = self.secrets_management(obj, root);
+        let (present, secrets) = self.secrets_management(obj, root, Some(Shape::Craft));
         let fields = ConnFields {
             name: None,
             connector,
@@ -1131,6 +1163,7 @@ impl Walker {
         &mut self,
         obj: &Map<String, Value>,
         parent: &Path<'_>,
+        shape: Option<Shape>,
     ) -> (bool, Option<SecretsManagement>) {
         let path = parent.key("secrets_management");
         let Some(value) = non_null(obj, "secrets_management") else {
@@ -1140,12 +1173,7 @@ impl Walker {
             self.wrong_type(&path, value, "an object");
             return (true, None);
         };
-        let shape = if parent.to_pointer().is_empty() {
-            Shape::Craft
-        } else {
-            Shape::Qualytics
-        };
-        (true, self.secrets_settings(sm, &path, Some(shape)))
+        (true, self.secrets_settings(sm, &path, shape))
     }
 
     /// The vault settings object itself.
@@ -1878,6 +1906,53 @@ mod tests {
         assert_eq!(c.port, PortSpec::Number(5432));
         assert_eq!(c.password.as_ref().unwrap().expose(), "pw");
         assert!(r.trigger_catalog);
+    }
+
+    #[test]
+    fn a_connection_alone_round_trips_through_its_payload() {
+        use crate::model::Secrets;
+        let value = json!({"name": "w", "type": "PostgreSQL", "host": "${db_host}",
+            "port": "${db_port}", "username": "${db_user}", "password": "${db_password}",
+            "ssl_mode": "require",
+            "secrets_management": {"login_url": "https://vault.example.com/v1/auth/userpass/login/u",
+                "credentials_payload": "{\"password\": \"vault-pw\"}",
+                "token_jsonpath": "$.auth.client_token",
+                "secret_url": "https://vault.example.com/v1/secret/data/pg",
+                "token_header_name": "X-Vault-Token", "data_jsonpath": "$.data.data"}});
+        let (report, c) = analyze_connection(&value);
+        assert!(report.is_valid(), "{report:?}");
+        let c = c.unwrap();
+        assert_eq!(c.port, PortSpec::Template("${db_port}".into()));
+        let again = analyze_connection(&c.to_payload(Secrets::Include));
+        assert_eq!(again.1.as_ref(), Some(&c));
+        let stored = c.to_payload(Secrets::Omit);
+        assert!(stored.get("password").is_none());
+        assert!(
+            stored["secrets_management"]
+                .get("credentials_payload")
+                .is_none()
+        );
+        assert!(!stored.to_string().contains("vault-pw"));
+        // paths are relative to the connection; no hint sends a field to `/connection/…`
+        let (report, c) = analyze_connection(&json!({"type": "postgresql", "host": "h",
+            "port": 70000, "username": "u", "password": "p", "database": "d"}));
+        assert!(c.is_none());
+        let found: Vec<_> = report
+            .diagnostics
+            .iter()
+            .map(|d| (d.code.as_ref(), d.path.as_str()))
+            .collect();
+        assert!(
+            found.contains(&("connection/port-out-of-range", "/port")),
+            "{found:?}"
+        );
+        assert!(found.contains(&("field/unknown", "/database")), "{found:?}");
+        assert!(matches!(
+            analyze_connection(&json!([1])).0.diagnostics[0]
+                .code
+                .as_ref(),
+            "field/wrong-type"
+        ));
     }
 
     #[test]

@@ -21,13 +21,16 @@ pub struct ApiError {
     pub help: String,
     /// Where the JSON breaks (1-based), for `request/json-syntax`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<usize>,
+    pub line: Option<u32>,
     /// Column of the same.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub column: Option<usize>,
+    pub column: Option<u32>,
+    /// JSON Pointer of the request field at fault, when one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     /// Seconds to wait, for 429.
     #[serde(skip)]
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -39,8 +42,97 @@ impl ApiError {
             help: help.to_owned(),
             line: None,
             column: None,
+            path: None,
             retry_after: None,
         }
+    }
+
+    /// The same error, about the request field at `path`.
+    #[must_use]
+    pub fn at(self, path: &str) -> ApiError {
+        ApiError {
+            path: Some(path.to_owned()),
+            ..self
+        }
+    }
+
+    /// No token, or a token that does not verify (401).
+    #[must_use]
+    pub fn unauthorized(code: &'static str, why: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            code,
+            format!(
+                "{}{}.",
+                why.get(..1).unwrap_or("").to_uppercase(),
+                why.get(1..).unwrap_or("")
+            ),
+            "Send `Authorization: Bearer <token>`; an operator mints one with `pgconnect token \
+             create --role developer --team <team>` (or open the login link the server printed).",
+        )
+    }
+
+    /// The caller's role is too low (403).
+    #[must_use]
+    pub fn forbidden(have: crate::auth::Role, need: crate::auth::Role, action: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "auth/role",
+            format!(
+                "To {action} takes the {} role or higher; this token's role is {}.",
+                need.as_str(),
+                have.as_str()
+            ),
+            "Ask an admin for a token with that role (`pgconnect token create --role …`).",
+        )
+    }
+
+    /// The caller may not act for a team or project (403).
+    #[must_use]
+    pub fn not_a_member(team: &str, what: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "auth/team",
+            format!("This token is not a member of {what} {team:?}."),
+            "Use a team the token carries (or `Public`), or ask an admin for a token with that \
+             team.",
+        )
+    }
+
+    /// No such record, or not visible to the caller (404: existence is not disclosed).
+    #[must_use]
+    pub fn not_found(what: &str, id: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "registry/not-found",
+            format!("There is no {what} {id}."),
+            "List what exists with GET on the collection; a record of a team you are not in is \
+             not shown.",
+        )
+    }
+
+    /// The request conflicts with what is stored (409).
+    #[must_use]
+    pub fn conflict(code: &'static str, message: String, help: &str) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, code, message, help)
+    }
+
+    /// A header the route needs is missing or wrong (400).
+    #[must_use]
+    pub fn header(message: String, help: &str) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "request/header", message, help)
+    }
+
+    /// The store failed (500 for a bug or a broken store; 503 when it is unreachable).
+    #[must_use]
+    pub fn store(e: &dyn std::fmt::Display) -> ApiError {
+        tracing::error!(error = %e, "registry failure");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server/store",
+            "The registry's store could not complete the request.".to_owned(),
+            "Retry; if it persists, the operator should check the server's log and its store.",
+        )
     }
 
     /// The body is not JSON.
@@ -57,8 +149,8 @@ impl ApiError {
             format!("The request body is not valid JSON: {what} at line {line}, column {column}.")
         };
         ApiError {
-            line: Some(line),
-            column: Some(column),
+            line: u32::try_from(line).ok(),
+            column: u32::try_from(column).ok(),
             ..ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "request/json-syntax",
@@ -119,6 +211,12 @@ impl IntoResponse for ApiError {
         let status = self.status;
         let retry_after = self.retry_after;
         let mut response = (status, Json(serde_json::json!({ "error": self }))).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"pgconnect\""),
+            );
+        }
         if let Some(seconds) = retry_after
             && let Ok(v) = HeaderValue::from_str(&seconds.to_string())
         {

@@ -19,8 +19,11 @@
 //! Logs (tracing) carry method, route, status and time — never a body, a header or a query string,
 //! so never a password, token or secret value.
 
+pub mod api;
+pub mod auth;
 mod check;
 mod error;
+pub mod registry;
 mod web;
 
 use std::net::SocketAddr;
@@ -40,6 +43,9 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use error::ApiError;
+use registry::Registry;
+use registry::crypto::Keys;
+use registry::store::StoreLocation;
 
 /// Largest request body accepted (a payload is a few KiB, a CA bundle included).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -55,15 +61,23 @@ pub struct Config {
     pub check: CheckOptions,
     /// The wizard's built files (Trunk's `dist/`), served at `/` when the directory exists.
     pub web_dir: Option<PathBuf>,
+    /// Where the registry lives.
+    pub store: StoreLocation,
+    /// The server's key (credentials and session tokens).
+    pub keys: Keys,
 }
 
-impl Default for Config {
-    fn default() -> Self {
+impl Config {
+    /// Defaults for a registry at `store` under `keys`: `127.0.0.1:8080`, 32 checks at once.
+    #[must_use]
+    pub fn new(store: StoreLocation, keys: Keys) -> Config {
         Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             max_concurrent_checks: 32,
             check: CheckOptions::default(),
             web_dir: None,
+            store,
+            keys,
         }
     }
 }
@@ -73,18 +87,34 @@ impl Default for Config {
 pub struct AppState {
     config: Arc<Config>,
     checks: Arc<Semaphore>,
+    registry: Registry,
 }
 
 impl AppState {
-    /// State for `config`.
-    #[must_use]
-    pub fn new(config: Config) -> AppState {
+    /// Opens the registry of `config` (creating and migrating it as needed).
+    pub async fn open(config: Config) -> Result<AppState, String> {
         // The explanations' patterns compile on first use: do it now, not in the first check.
         let _ = pgconnect_core::explain::explain(&pgconnect_core::explain::ErrorInput::default());
-        AppState {
+        let registry = Registry::open(&config.store, config.keys.clone()).await?;
+        Ok(AppState {
             checks: Arc::new(Semaphore::new(config.max_concurrent_checks)),
             config: Arc::new(config),
-        }
+            registry,
+        })
+    }
+
+    /// The registry.
+    #[must_use]
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// A one-time login link's path and query (`/login?code=…`), valid for 24 hours.
+    pub async fn login_path(&self) -> Result<String, String> {
+        Ok(format!(
+            "/login?code={}",
+            api::session::new_login_code(self).await?
+        ))
     }
 }
 
@@ -99,6 +129,50 @@ pub fn app(state: AppState) -> Router {
             post(check::datastore_connection),
         )
         .route("/api/connections/test", post(check::connection_test))
+        .route(
+            "/api/connections",
+            post(api::connections::create).get(api::connections::list),
+        )
+        .route(
+            "/api/connections/{id}",
+            get(api::connections::get)
+                .patch(api::connections::update)
+                .delete(api::connections::delete),
+        )
+        .route("/api/connections/{id}/test", post(api::connections::test))
+        .route(
+            "/api/datastores",
+            post(api::datastores::create).get(api::datastores::list),
+        )
+        .route(
+            "/api/datastores/{id}",
+            get(api::datastores::get).delete(api::datastores::delete),
+        )
+        .route(
+            "/api/datastores/{id}/connection",
+            post(api::datastores::verify),
+        )
+        .route(
+            "/api/datastores/{id}/enrichment/{enrichment_id}",
+            axum::routing::patch(api::datastores::link),
+        )
+        .route(
+            "/api/datastores/{id}/enrichment",
+            axum::routing::delete(api::datastores::unlink),
+        )
+        .route("/api/session", get(api::session::whoami))
+        .route("/api/teams", get(api::session::teams))
+        .route("/login", get(api::session::login))
+        .route(
+            "/assets/data",
+            post(api::assets::create).get(api::assets::list),
+        )
+        .route(
+            "/assets/data/{id}",
+            get(api::assets::get)
+                .post(api::assets::action)
+                .delete(api::assets::delete),
+        )
         .route("/api", axum::routing::any(error::api_not_found))
         .route("/api/{*rest}", axum::routing::any(error::api_not_found))
         .method_not_allowed_fallback(error::method_not_allowed)
@@ -143,16 +217,43 @@ async fn log_request(request: Request, next: Next) -> Response {
     response
 }
 
-/// Binds `config.addr`, calls `ready` with the bound address, and serves until Ctrl-C or
-/// SIGTERM, letting requests in flight finish (each check is bounded by its timeout).
-pub async fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(config.addr).await?;
-    let addr = listener.local_addr()?;
-    let router = app(AppState::new(config));
-    ready(addr);
-    axum::serve(listener, router)
+/// What `serve` reports once it listens.
+#[derive(Debug, Clone)]
+pub struct Started {
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// `/login?code=…` when the store was empty: the first admin's one-time login link.
+    pub login_path: Option<String>,
+}
+
+/// Opens the registry, binds `config.addr`, calls `ready`, and serves until Ctrl-C or SIGTERM,
+/// letting requests in flight finish (each check is bounded by its timeout).
+pub async fn serve(config: Config, ready: impl FnOnce(&Started)) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let state = AppState::open(config).await?;
+    let empty = state
+        .registry
+        .store()
+        .is_empty()
+        .await
+        .map_err(|e| e.to_string())?;
+    let login_path = if empty {
+        Some(state.login_path().await?)
+    } else {
+        None
+    };
+    let registry = state.registry.clone();
+    let router = app(state);
+    ready(&Started { addr, login_path });
+    let served = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await
+        .map_err(|e| e.to_string());
+    registry.store().close().await;
+    served
 }
 
 async fn shutdown_signal() {

@@ -14,14 +14,16 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt as _;
 use pgconnect_live::check::{CheckOptions, CheckReport};
+mod common;
+
 use pgconnect_server::{AppState, Config, MAX_BODY_BYTES, app};
 use pgconnect_testkit::pg::PgOptions;
 use pgconnect_testkit::shop::{self, DB, PASSWORD, READER, RESULTS, SCHEMA, WRITER};
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
-fn state(config: Config) -> AppState {
-    AppState::new(config)
+async fn state(config: Config) -> AppState {
+    common::state(config).await
 }
 
 fn quick() -> Config {
@@ -30,7 +32,7 @@ fn quick() -> Config {
             total_timeout: Duration::from_secs(5),
             ..CheckOptions::default()
         },
-        ..Config::default()
+        ..common::config()
     }
 }
 
@@ -46,6 +48,7 @@ async fn send(
                 .method(method)
                 .uri(uri)
                 .header(header::CONTENT_TYPE, "application/json")
+                .header(header::AUTHORIZATION, format!("Bearer {}", common::admin()))
                 .body(Body::from(body))
                 .unwrap(),
         )
@@ -85,7 +88,7 @@ fn error_code(v: &Value) -> &str {
 
 #[tokio::test]
 async fn refusals_are_json_that_says_what_and_how() {
-    let app = app(state(quick()));
+    let app = app(state(quick()).await);
     let (status, _, body) = send(app.clone(), "GET", "/healthz", vec![]).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
@@ -220,8 +223,9 @@ async fn no_input_yields_a_server_error() {
             connect_timeout: Duration::from_millis(100),
             ..CheckOptions::default()
         },
-        ..Config::default()
-    }));
+        ..common::config()
+    })
+    .await);
     let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
     let bodies: Vec<Vec<u8>> = vec![
         b"null".to_vec(),
@@ -269,7 +273,8 @@ async fn the_wizard_is_served_when_built() {
     let app = app(state(Config {
         web_dir: Some(dir.path().to_owned()),
         ..quick()
-    }));
+    })
+    .await);
     let (status, _, body) = send(app.clone(), "GET", "/", vec![]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(String::from_utf8(body).unwrap().contains("wizard"));
@@ -293,7 +298,7 @@ async fn the_wizard_is_served_when_built() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_successful_test_fills_every_field_of_the_answer() {
     let pg = shop::start(PgOptions::default()).unwrap();
-    let app = app(state(quick()));
+    let app = app(state(quick()).await);
     let (status, v) = post_json(
         app.clone(),
         "/api/connections/test",
@@ -351,8 +356,14 @@ async fn a_successful_test_fills_every_field_of_the_answer() {
 fn http_client() -> reqwest::Client {
     // plain HTTP, but reqwest (rustls-no-provider) wants a provider chosen
     let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut auth = reqwest::header::HeaderMap::new();
+    auth.insert(
+        header::AUTHORIZATION,
+        format!("Bearer {}", common::admin()).parse().unwrap(),
+    );
     reqwest::Client::builder()
         .pool_max_idle_per_host(0)
+        .default_headers(auth)
         .build()
         .unwrap()
 }
@@ -360,7 +371,7 @@ fn http_client() -> reqwest::Client {
 async fn serve(config: Config) -> (String, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let router = app(state(config));
+    let router = app(state(config).await);
     let task = tokio::spawn(async move {
         axum::serve(listener, router).await.unwrap();
     });
@@ -385,7 +396,7 @@ async fn checks_beyond_the_limit_get_429_with_retry_after() {
             total_timeout: Duration::from_secs(2),
             ..CheckOptions::default()
         },
-        ..Config::default()
+        ..common::config()
     })
     .await;
     let client = http_client();
@@ -425,7 +436,7 @@ async fn a_hundred_checks_at_once_against_max_connections_20() {
         ..PgOptions::default()
     })
     .unwrap();
-    let (base, server) = serve(Config::default()).await;
+    let (base, server) = serve(common::config()).await;
     let client = http_client();
     let url = format!("{base}/api/connections/test");
     let body = craft("127.0.0.1", pg.port(), READER, PASSWORD).to_string();

@@ -13,7 +13,9 @@
 use axum::body::Body;
 use axum::http::Request;
 use http_body_util::BodyExt as _;
-use pgconnect_server::{AppState, Config, app};
+mod common;
+
+use pgconnect_server::app;
 use pgconnect_testkit::pg::PgOptions;
 use pgconnect_testkit::shop::{self, DB, PASSWORD, READER, SCHEMA};
 use serde_json::json;
@@ -23,7 +25,7 @@ use tower::ServiceExt as _;
 async fn no_password_in_any_log_line_or_answer() {
     let logs = pgconnect_testkit::logs::capture_everything().unwrap();
     let pg = shop::start(PgOptions::default()).unwrap();
-    let app = app(AppState::new(Config::default()));
+    let app = app(common::state(common::config()).await);
     let wrong = "Wr0ng-Passw0rd-xyz";
     let payload = |password: &str| {
         json!({
@@ -53,7 +55,8 @@ async fn no_password_in_any_log_line_or_answer() {
             .oneshot(
                 Request::post("/api/connections/test")
                     .header("content-type", "application/json")
-                    .header("authorization", format!("Basic {wrong}"))
+                    .header("authorization", format!("Bearer {}", common::admin()))
+                    .header("cookie", format!("other={wrong}"))
                     .body(Body::from(body))
                     .unwrap(),
             )

@@ -6,5 +6,7 @@ pub mod grants;
 pub mod hba;
 pub mod secrets;
 pub mod serve;
+pub mod store;
+pub mod token;
 pub mod uri;
 pub mod validate;

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use pgconnect_server::Config;
 
 use crate::commands::check::{NetworkArgs, check_options};
+use crate::commands::store::StoreArgs;
 use crate::output::{Outcome, Unreadable};
 
 /// Run the server: Test Connection over HTTP and the wizard at `/`.
@@ -37,6 +38,8 @@ pub struct Args {
     web_dir: Option<PathBuf>,
     #[command(flatten)]
     network: NetworkArgs,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
@@ -63,11 +66,14 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
             dir.display()
         )));
     }
+    let location = args.store.location()?;
+    let keys = args.store.keys()?;
     let config = Config {
         addr: args.addr,
         max_concurrent_checks: args.max_concurrent_checks,
         check,
         web_dir,
+        ..Config::new(location.clone(), keys)
     };
     init_logging();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -76,17 +82,25 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
         .map_err(|e| Unreadable(format!("cannot start the async runtime: {e}")))?;
     let has_web = config.web_dir.is_some();
     runtime
-        .block_on(pgconnect_server::serve(config, |addr| {
+        .block_on(pgconnect_server::serve(config, |started| {
+            let addr = started.addr;
             println!(
                 "pgconnect {} is serving on http://{addr}/",
                 env!("CARGO_PKG_VERSION")
             );
+            println!("Registry: {location}");
+            if let Some(path) = &started.login_path {
+                println!(
+                    "First start: sign in as admin with this one-time link (valid 24 hours):\n  \
+                     http://{addr}{path}"
+                );
+            }
             if !has_web {
                 println!("(the wizard is not built: the page at / says how; the API is ready)");
             }
             println!("Press Ctrl-C to stop.");
         }))
-        .map_err(|e| Unreadable(format!("cannot serve on {}: {e}", args.addr)))?;
+        .map_err(|e| Unreadable(format!("pgconnect serve: {e}")))?;
     Ok(Outcome::ok(String::new()))
 }
 

@@ -1,0 +1,331 @@
+//! `/api/datastores` (Qualytics): create with a new connection or a `connection_id`, list, get,
+//! delete, verify the connection, link and unlink an enrichment datastore.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use pgconnect_core::{ConnectionId, ConnectionRef, DatastoreKind, DatastoreRequest, Shape};
+use serde_json::{Value, json};
+
+use super::{check_payload, id, invalid, json_required, registry_error, store_error};
+use crate::AppState;
+use crate::auth::{Caller, PUBLIC, Role};
+use crate::error::ApiError;
+use crate::registry::store::{DatastoreRow, NewDatastore};
+use crate::registry::{NewOrExisting, connection_view};
+
+/// `POST /api/datastores`.
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Developer, "create a datastore")?;
+    let payload = json_required(body)?;
+    let analysis = pgconnect_core::analyze(&payload, Some(Shape::Qualytics));
+    let Some(request) = analysis.request else {
+        return Ok(invalid(analysis.report));
+    };
+    for (i, team) in request.teams.iter().enumerate() {
+        if team != PUBLIC && !caller.member_of(team) {
+            return Err(ApiError::not_a_member(team, "team").at(&format!("/teams/{i}")));
+        }
+    }
+    let id = insert(&state, &request, None).await?;
+    tracing::info!(id, "datastore created");
+    let row = visible(&state, &caller, id, None).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, &row).await?)).into_response())
+}
+
+/// Stores a validated request (Qualytics, or CRAFT with its `project`): its new connection and
+/// the datastore in one transaction, or the datastore on a stored connection.
+pub(crate) async fn insert(
+    state: &AppState,
+    request: &DatastoreRequest,
+    project: Option<&str>,
+) -> Result<i64, ApiError> {
+    let new = NewDatastore {
+        name: request.name.clone(),
+        kind: request.kind.as_str(),
+        database: request.database.clone(),
+        schema: request.schema.clone(),
+        teams: request.teams.clone(),
+        enrichment_prefix: request.enrichment_prefix.clone(),
+        trigger_catalog: request.trigger_catalog,
+        description: request.description.clone(),
+        project: project.map(str::to_owned),
+    };
+    match &request.connection {
+        ConnectionRef::Existing(cid) => {
+            let found = match cid {
+                ConnectionId::Number(n) => i64::try_from(*n).ok(),
+                ConnectionId::Text(t) => t.trim().parse::<i64>().ok(),
+            };
+            let exists = match found {
+                Some(n) => state
+                    .registry
+                    .store()
+                    .connection(n)
+                    .await
+                    .map_err(store_error)?
+                    .map(|r| r.id),
+                None => None,
+            };
+            let Some(cid) = exists else {
+                return Err(
+                    ApiError::not_found("connection", &cid.to_string()).at("/connection_id")
+                );
+            };
+            state
+                .registry
+                .create_datastore(&new, NewOrExisting::Existing(cid))
+                .await
+                .map_err(registry_error)
+        }
+        ConnectionRef::New(c) => {
+            let explicit = c.name.clone();
+            let base = explicit.clone().unwrap_or_else(|| match project {
+                Some(p) => format!("{p}/{}", request.name),
+                None => request.name.clone(),
+            });
+            // An unnamed connection takes the datastore's name, numbered if that is taken.
+            let mut attempt = 1;
+            loop {
+                let name = if attempt == 1 {
+                    base.clone()
+                } else {
+                    format!("{base} ({attempt})")
+                };
+                match state
+                    .registry
+                    .create_datastore(&new, NewOrExisting::New(c, &name))
+                    .await
+                {
+                    Err(crate::registry::RegistryError::Store(
+                        crate::registry::store::StoreError::Conflict,
+                    )) if explicit.is_none() && attempt < 50 => attempt += 1,
+                    Err(crate::registry::RegistryError::Store(
+                        crate::registry::store::StoreError::Conflict,
+                    )) => {
+                        return Err(ApiError::conflict(
+                            "registry/name-taken",
+                            format!("A connection named {name:?} exists."),
+                            "Give the connection another name, or reuse the stored one with \
+                             `connection_id`.",
+                        )
+                        .at("/connection/name"));
+                    }
+                    other => return other.map_err(registry_error),
+                }
+            }
+        }
+    }
+}
+
+/// `GET /api/datastores`: those the caller's teams see.
+pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    let rows = state
+        .registry
+        .store()
+        .datastores(None)
+        .await
+        .map_err(store_error)?;
+    let mut out = Vec::new();
+    for row in rows.iter().filter(|r| caller.sees_teams(&r.teams)) {
+        out.push(view(&state, row).await?);
+    }
+    Ok(Json(out).into_response())
+}
+
+/// `GET /api/datastores/{id}`.
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let row = visible(&state, &caller, id(&raw, "datastore")?, None).await?;
+    Ok(Json(view(&state, &row).await?).into_response())
+}
+
+/// `DELETE /api/datastores/{id}`.
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let row = visible(&state, &caller, id(&raw, "datastore")?, None).await?;
+    caller.require(Role::Developer, "delete a datastore")?;
+    if !state
+        .registry
+        .store()
+        .delete_datastore(row.id)
+        .await
+        .map_err(store_error)?
+    {
+        return Err(ApiError::not_found("datastore", &raw));
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /api/datastores/{id}/connection`: verifies the stored datastore's connection live.
+pub async fn verify(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let row = visible(&state, &caller, id(&raw, "datastore")?, None).await?;
+    verify_row(&state, &row).await
+}
+
+/// The live check of a stored datastore.
+pub(crate) async fn verify_row(state: &AppState, row: &DatastoreRow) -> Result<Response, ApiError> {
+    let (_, connection) = state
+        .registry
+        .open_connection(row.connection_id)
+        .await
+        .map_err(registry_error)?
+        .ok_or_else(|| ApiError::not_found("connection", &row.connection_id.to_string()))?;
+    let kind = if row.kind == "enrichment" {
+        DatastoreKind::Enrichment
+    } else {
+        DatastoreKind::Source
+    };
+    let payload = json!({
+        "name": row.name,
+        "teams": if row.teams.is_empty() { vec![PUBLIC.to_owned()] } else { row.teams.clone() },
+        "database": row.database,
+        "schema": row.schema,
+        "enrich_only": kind == DatastoreKind::Enrichment,
+        "connection": connection,
+    });
+    check_payload(state, &payload, Some(Shape::Qualytics), Some(kind)).await
+}
+
+/// `PATCH /api/datastores/{id}/enrichment/{enrichment_id}`: links an enrichment datastore.
+pub async fn link(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((raw, raw_e)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let row = visible(&state, &caller, id(&raw, "datastore")?, None).await?;
+    let target = visible(&state, &caller, id(&raw_e, "datastore")?, None).await?;
+    caller.require(Role::Developer, "link an enrichment datastore")?;
+    if row.kind == "enrichment" {
+        return Err(ApiError::conflict(
+            "registry/not-a-source",
+            format!(
+                "Datastore {} is an enrichment datastore; only a source datastore links one.",
+                row.id
+            ),
+            "Link from the source datastore: PATCH /api/datastores/{source}/enrichment/{this}.",
+        ));
+    }
+    if target.kind != "enrichment" {
+        return Err(ApiError::conflict(
+            "registry/not-enrichment",
+            format!(
+                "Datastore {} is a source datastore; the link's target must be an enrichment \
+                 datastore.",
+                target.id
+            ),
+            "Create the target with \"enrich_only\": true, or pick one from \
+             GET /api/datastores.",
+        ));
+    }
+    state
+        .registry
+        .store()
+        .set_enrichment(row.id, Some(target.id), &crate::registry::now())
+        .await
+        .map_err(store_error)?;
+    let row = visible(&state, &caller, row.id, None).await?;
+    Ok(Json(view(&state, &row).await?).into_response())
+}
+
+/// `DELETE /api/datastores/{id}/enrichment`: unlinks it.
+pub async fn unlink(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let row = visible(&state, &caller, id(&raw, "datastore")?, None).await?;
+    caller.require(Role::Developer, "unlink an enrichment datastore")?;
+    state
+        .registry
+        .store()
+        .set_enrichment(row.id, None, &crate::registry::now())
+        .await
+        .map_err(store_error)?;
+    let row = visible(&state, &caller, row.id, None).await?;
+    Ok(Json(view(&state, &row).await?).into_response())
+}
+
+/// The datastore `id` of scope `project` (None: Qualytics), if the caller may see it; else 404.
+pub(crate) async fn visible(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    project: Option<&str>,
+) -> Result<DatastoreRow, ApiError> {
+    let row = state
+        .registry
+        .store()
+        .datastore(id)
+        .await
+        .map_err(store_error)?;
+    let ok = |r: &DatastoreRow| match (&r.project, project) {
+        (None, None) => caller.sees_teams(&r.teams),
+        (Some(p), Some(q)) => p == q && caller.member_of(p),
+        _ => false,
+    };
+    row.filter(ok)
+        .ok_or_else(|| ApiError::not_found("datastore", &id.to_string()))
+}
+
+/// A datastore as the API shows it.
+async fn view(state: &AppState, row: &DatastoreRow) -> Result<Value, ApiError> {
+    let store = state.registry.store();
+    let connection = store
+        .connection(row.connection_id)
+        .await
+        .map_err(store_error)?
+        .map(|c| connection_view(&c));
+    let enrichment = match row.enrichment_id {
+        Some(eid) => match store.datastore(eid).await.map_err(store_error)? {
+            Some(e) => {
+                let host = store
+                    .connection(e.connection_id)
+                    .await
+                    .map_err(store_error)?
+                    .and_then(|c| c.spec.get("host").cloned());
+                json!({"id": e.id, "name": e.name, "teams": e.teams, "host": host,
+                       "database": e.database, "schema": e.schema})
+            }
+            None => Value::Null,
+        },
+        None => Value::Null,
+    };
+    let catalog =
+        store.catalog(row.id).await.map_err(store_error)?.map(
+            |c| json!({"status": c.status, "started": c.started_at, "finished": c.finished_at}),
+        );
+    Ok(json!({
+        "id": row.id,
+        "name": row.name,
+        "type": "postgresql",
+        "enrich_only": row.kind == "enrichment",
+        "teams": row.teams,
+        "database": row.database,
+        "schema": row.schema,
+        "enrichment_prefix": row.enrichment_prefix,
+        "trigger_catalog": row.trigger_catalog,
+        "connection": connection,
+        "enrichment_datastore": enrichment,
+        "catalog": catalog,
+        "created": row.created_at,
+        "updated": row.updated_at,
+    }))
+}

@@ -1,0 +1,110 @@
+//! The registry's routes: connections and datastores (Qualytics), assets (CRAFT), the session.
+//!
+//! Each handler: authenticate ([`Caller`]), read the body into JSON (one error path for syntax,
+//! size and reading), validate with the core (422 with its report), check role and teams, then
+//! one registry call. Answers are views built without secret values.
+
+pub mod assets;
+pub mod connections;
+pub mod datastores;
+pub mod session;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use pgconnect_core::{DatastoreKind, Report, Shape};
+use pgconnect_live::check::{CheckInput, run_check};
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::registry::RegistryError;
+use crate::registry::store::StoreError;
+use crate::{AppState, MAX_BODY_BYTES};
+
+/// The request body as JSON; an empty body is `None` when `optional`.
+pub(crate) fn json_body(
+    body: Result<Bytes, BytesRejection>,
+    optional: bool,
+) -> Result<Option<Value>, ApiError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::too_large(MAX_BODY_BYTES)
+        } else {
+            ApiError::unreadable(&e.body_text())
+        }
+    })?;
+    if optional && body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(&body)
+        .map(Some)
+        .map_err(|e| ApiError::json_syntax(&e))
+}
+
+/// A required JSON body.
+pub(crate) fn json_required(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
+    json_body(body, false).map(Option::unwrap_or_default)
+}
+
+/// A path id: digits, else the record does not exist.
+pub(crate) fn id(text: &str, what: &str) -> Result<i64, ApiError> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::not_found(what, text))
+}
+
+/// 422 with the core's report.
+pub(crate) fn invalid(report: Report) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(report)).into_response()
+}
+
+/// A registry failure as an answer: conflicts are 409, the rest 503 (logged).
+pub(crate) fn registry_error(e: RegistryError) -> ApiError {
+    match e {
+        RegistryError::Store(StoreError::Conflict) => ApiError::conflict(
+            "registry/name-taken",
+            "A connection with that name exists.".to_owned(),
+            "Choose another name, or reuse the stored connection with `connection_id`.",
+        ),
+        RegistryError::Store(StoreError::InUse) => ApiError::conflict(
+            "registry/in-use",
+            "The record is referenced by another one (or what it refers to is gone).".to_owned(),
+            "Reload and try again.",
+        ),
+        other => ApiError::store(&other),
+    }
+}
+
+/// A store failure as an answer.
+pub(crate) fn store_error(e: StoreError) -> ApiError {
+    registry_error(RegistryError::Store(e))
+}
+
+/// Runs the live check of a payload assembled from stored records (with their secrets opened):
+/// 200 with the report, 422 when the stored record no longer validates, 429 when busy.
+pub(crate) async fn check_payload(
+    state: &AppState,
+    payload: &Value,
+    shape: Option<Shape>,
+    kind: Option<DatastoreKind>,
+) -> Result<Response, ApiError> {
+    // Validation is cheap and needs no permit: an invalid payload is answered even when busy.
+    let analysis = pgconnect_core::analyze(payload, shape);
+    if analysis.request.is_none() {
+        return Ok(invalid(analysis.report));
+    }
+    let Ok(_permit) = state.checks.clone().try_acquire_owned() else {
+        return Err(ApiError::busy(state.config.max_concurrent_checks));
+    };
+    let input = CheckInput {
+        payload: Some(payload),
+        shape,
+        kind,
+    };
+    Ok(match run_check(input, &state.config.check).await {
+        Ok(report) => axum::Json(report).into_response(),
+        Err(report) => invalid(report),
+    })
+}

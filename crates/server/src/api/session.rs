@@ -1,0 +1,115 @@
+//! The browser session: a one-time login link becomes an HttpOnly cookie holding an admin token;
+//! `GET /api/session` tells the wizard who it is; `GET /api/teams` lists the teams it can use.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::store_error;
+use crate::AppState;
+use crate::auth::{COOKIE, Caller, PUBLIC, Role, mint};
+use crate::error::ApiError;
+use crate::registry::crypto::{random_token, sha256_hex};
+use crate::registry::{now, rfc3339};
+
+/// How long a login link stays valid.
+pub const LOGIN_LINK_TTL: Duration = Duration::from_secs(24 * 3600);
+/// How long the session it opens lasts.
+pub const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
+
+/// Creates a one-time login code (stored as its hash); the code.
+pub async fn new_login_code(state: &AppState) -> Result<String, String> {
+    let code = random_token(32).map_err(|e| e.to_string())?;
+    let expires = rfc3339(time::OffsetDateTime::now_utc() + LOGIN_LINK_TTL);
+    state
+        .registry
+        .store()
+        .insert_login_code(&sha256_hex(&code), &now(), &expires)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(code)
+}
+
+/// `?code=…`.
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    code: Option<String>,
+}
+
+/// `GET /login?code=…`: spends the code, sets the session cookie, goes to the wizard.
+pub async fn login(
+    State(state): State<AppState>,
+    query: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let code = query.ok().and_then(|Query(q)| q.code).unwrap_or_default();
+    let used = !code.is_empty()
+        && state
+            .registry
+            .store()
+            .use_login_code(&sha256_hex(&code), &now())
+            .await
+            .unwrap_or(false);
+    if !used {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Html(
+                "<!doctype html><meta charset=utf-8><title>pgconnect: login link</title>\
+                 <h1>This login link cannot be used</h1><p>It was used already, has expired \
+                 (after 24 hours) or is incomplete.</p><p>An operator can open a new session \
+                 with a token: <code>pgconnect token create --role admin</code>, sent as \
+                 <code>Authorization: Bearer …</code>.</p>",
+            ),
+        )
+            .into_response();
+    }
+    let Ok(token) = mint(
+        state.registry.keys(),
+        "admin",
+        Role::Admin,
+        &[PUBLIC.to_owned()],
+        SESSION_TTL,
+    ) else {
+        return ApiError::store(&"cannot sign a session token").into_response();
+    };
+    let cookie = format!(
+        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        SESSION_TTL.as_secs()
+    );
+    tracing::info!("login link used: admin session opened");
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    response
+}
+
+/// `GET /api/session`: the caller's role and teams.
+pub async fn whoami(caller: Caller) -> Response {
+    let c = caller.0;
+    Json(json!({"sub": c.sub, "role": c.role, "teams": c.teams, "expires": c.exp})).into_response()
+}
+
+/// `GET /api/teams`: the teams the caller may give a datastore (an admin: every team in use).
+pub async fn teams(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    let mut teams: Vec<String> = vec![PUBLIC.to_owned()];
+    teams.extend(caller.0.teams.iter().cloned());
+    if caller.0.role == Role::Admin {
+        for row in state
+            .registry
+            .store()
+            .datastores(None)
+            .await
+            .map_err(store_error)?
+        {
+            teams.extend(row.teams);
+        }
+    }
+    teams.sort();
+    teams.dedup();
+    Ok(Json(teams).into_response())
+}

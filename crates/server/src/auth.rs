@@ -1,0 +1,275 @@
+//! Who is calling: bearer tokens (JWT, HS256, signed with a key derived from the server's key)
+//! that carry a role and teams, from `Authorization: Bearer …` or the wizard's session cookie.
+//!
+//! Roles are ordered: a viewer reads, a developer also creates and changes, an admin also sees
+//! every team's datastores. A datastore is visible to members of one of its teams, and to
+//! everyone when one of them is `Public`; a CRAFT asset to members of its project.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::registry::crypto::Keys;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "pgconnect_session";
+/// The team every datastore can be shared with.
+pub const PUBLIC: &str = "Public";
+/// Issuer written into and required from every token.
+const ISSUER: &str = "pgconnect";
+
+/// What a caller may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Reads.
+    Viewer,
+    /// Reads, creates, changes, deletes.
+    Developer,
+    /// All of that, for every team.
+    Admin,
+}
+
+impl Role {
+    /// Parses `admin`, `developer` or `viewer`.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Role> {
+        match text.to_ascii_lowercase().as_str() {
+            "admin" => Some(Role::Admin),
+            "developer" => Some(Role::Developer),
+            "viewer" => Some(Role::Viewer),
+            _ => None,
+        }
+    }
+
+    /// Its name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Developer => "developer",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// A token's claims.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// Who (free text: a user name, a pipeline).
+    pub sub: String,
+    /// The role.
+    pub role: Role,
+    /// Teams (CRAFT projects) the caller belongs to.
+    pub teams: Vec<String>,
+    /// Issued at (Unix seconds).
+    pub iat: u64,
+    /// Expires at (Unix seconds).
+    pub exp: u64,
+    /// Always `pgconnect`.
+    pub iss: String,
+}
+
+/// Mints a token.
+pub fn mint(
+    keys: &Keys,
+    sub: &str,
+    role: Role,
+    teams: &[String],
+    ttl: Duration,
+) -> Result<String, String> {
+    let iat = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let claims = Claims {
+        sub: sub.to_owned(),
+        role,
+        teams: teams.to_vec(),
+        iat,
+        exp: iat.saturating_add(ttl.as_secs()),
+        iss: ISSUER.to_owned(),
+    };
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(keys.signing_key()),
+    )
+    .map_err(|e| format!("cannot sign the token: {e}"))
+}
+
+/// Verifies a token: signature, algorithm (HS256 only), issuer, expiry.
+pub fn verify(keys: &Keys, token: &str) -> Result<Claims, ApiError> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_issuer(&[ISSUER]);
+    validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+    validation.leeway = 30;
+    jsonwebtoken::decode::<Claims>(
+        token,
+        &DecodingKey::from_secret(keys.signing_key()),
+        &validation,
+    )
+    .map(|d| d.claims)
+    .map_err(|e| {
+        use jsonwebtoken::errors::ErrorKind;
+        let why = match e.kind() {
+            ErrorKind::ExpiredSignature => "the token has expired",
+            ErrorKind::InvalidSignature => "the token was not signed by this server's key",
+            ErrorKind::InvalidAlgorithm => "the token is not signed with HS256",
+            ErrorKind::InvalidIssuer => "the token was not issued by pgconnect",
+            ErrorKind::MissingRequiredClaim(_) => "the token lacks a required claim",
+            _ => "the token is not a well-formed JWT",
+        };
+        ApiError::unauthorized("auth/bad-token", why)
+    })
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Claims);
+
+impl Caller {
+    /// `Err(403)` unless the caller's role is at least `role`.
+    pub fn require(&self, role: Role, action: &str) -> Result<(), ApiError> {
+        if self.0.role >= role {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(self.0.role, role, action))
+        }
+    }
+
+    /// True for an admin, or a member of `team`.
+    #[must_use]
+    pub fn member_of(&self, team: &str) -> bool {
+        self.0.role == Role::Admin || self.0.teams.iter().any(|t| t == team)
+    }
+
+    /// True when a datastore with these teams is visible to the caller.
+    #[must_use]
+    pub fn sees_teams(&self, teams: &[String]) -> bool {
+        self.0.role == Role::Admin || teams.iter().any(|t| t == PUBLIC || self.member_of(t))
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).or_else(|| cookie(parts)).ok_or_else(|| {
+            ApiError::unauthorized(
+                "auth/missing-token",
+                "the request carries no token (Authorization: Bearer … or the session cookie)",
+            )
+        })?;
+        verify(state.registry.keys(), &token).map(Caller)
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<String> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+fn cookie(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn tokens_verify_only_under_their_key_and_until_they_expire() {
+        let keys = Keys::from_master(&[3; 32]);
+        let t = mint(
+            &keys,
+            "ci",
+            Role::Developer,
+            &["Data".into()],
+            Duration::from_secs(60),
+        )
+        .unwrap();
+        let c = verify(&keys, &t).unwrap();
+        assert_eq!(
+            (c.role, c.teams.as_slice(), c.sub.as_str()),
+            (Role::Developer, &["Data".to_owned()][..], "ci")
+        );
+        let other = Keys::from_master(&[4; 32]);
+        assert_eq!(
+            verify(&other, &t).unwrap_err().message,
+            "The token was not signed by this server's key."
+        );
+        let expired = mint(&keys, "ci", Role::Admin, &[], Duration::ZERO).unwrap();
+        // leeway is 30 s: forge an older token by hand
+        let claims = Claims {
+            iat: 1,
+            exp: 2,
+            ..verify(&keys, &expired).unwrap()
+        };
+        let old = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(keys.signing_key()),
+        )
+        .unwrap();
+        assert_eq!(
+            verify(&keys, &old).unwrap_err().message,
+            "The token has expired."
+        );
+        // alg "none" and HS512 are refused
+        let hs512 = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS512),
+            &claims,
+            &EncodingKey::from_secret(keys.signing_key()),
+        )
+        .unwrap();
+        assert!(verify(&keys, &hs512).is_err());
+        assert!(verify(&keys, "not.a.jwt").is_err());
+        assert!(Role::Admin > Role::Developer && Role::Developer > Role::Viewer);
+    }
+
+    #[test]
+    fn visibility_follows_teams() {
+        let claims = |role, teams: &[&str]| {
+            Caller(Claims {
+                sub: "u".into(),
+                role,
+                teams: teams.iter().map(|t| (*t).to_owned()).collect(),
+                iat: 0,
+                exp: 0,
+                iss: ISSUER.into(),
+            })
+        };
+        let dev = claims(Role::Developer, &["Finance"]);
+        assert!(dev.sees_teams(&["Finance".into()]));
+        assert!(dev.sees_teams(&["Public".into()]));
+        assert!(!dev.sees_teams(&["Sales".into()]));
+        assert!(claims(Role::Admin, &[]).sees_teams(&["Sales".into()]));
+        assert!(
+            claims(Role::Viewer, &[])
+                .require(Role::Developer, "x")
+                .is_err()
+        );
+        assert!(dev.require(Role::Developer, "x").is_ok());
+    }
+}

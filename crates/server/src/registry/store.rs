@@ -1,0 +1,845 @@
+//! Where the registry's rows live: SQLite in a data directory (the default) or PostgreSQL (several
+//! servers behind a load balancer). One set of SQL statements serves both, through sqlx's Any
+//! driver (`$1`-style parameters, which SQLite accepts too); the schema differs only in id and blob
+//! types (`migrations/sqlite`, `migrations/postgres`). Every write that must be durable is one
+//! transaction, committed before the handler answers.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::Value;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, Row, SqlStr};
+
+use super::crypto::Sealed;
+
+/// Which store, and where.
+#[derive(Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// `registry.db` in this directory (created if absent).
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL (`postgres://…`): a database of the registry's own.
+    Postgres(String),
+}
+
+impl fmt::Debug for StoreLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreLocation::Sqlite(dir) => write!(f, "Sqlite({})", dir.display()),
+            // the URL may carry a password
+            StoreLocation::Postgres(url) => write!(f, "Postgres({})", redact_url(url)),
+        }
+    }
+}
+
+impl fmt::Display for StoreLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreLocation::Sqlite(dir) => write!(f, "SQLite in {}", dir.display()),
+            StoreLocation::Postgres(url) => write!(f, "PostgreSQL at {}", redact_url(url)),
+        }
+    }
+}
+
+/// `postgres://user:pw@host/db` → `postgres://user:********@host/db`.
+#[must_use]
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, tail) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            let masked = if userinfo.contains(':') {
+                format!("{user}:{}", pgconnect_core::secret::MASK)
+            } else {
+                user.to_owned()
+            };
+            let tail = redact_query_password(tail);
+            format!("{scheme}://{masked}@{host}{tail}")
+        }
+        None => format!("{scheme}://{authority}{}", redact_query_password(tail)),
+    }
+}
+
+fn redact_query_password(tail: &str) -> String {
+    let Some((path, query)) = tail.split_once('?') else {
+        return tail.to_owned();
+    };
+    let parts: Vec<String> = query
+        .split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some((k, _)) if k.eq_ignore_ascii_case("password") => {
+                format!("{k}={}", pgconnect_core::secret::MASK)
+            }
+            _ => kv.to_owned(),
+        })
+        .collect();
+    format!("{path}?{}", parts.join("&"))
+}
+
+/// A store failure, said in words (never with a password).
+#[derive(Debug)]
+pub enum StoreError {
+    /// A unique constraint: the name is taken.
+    Conflict,
+    /// A foreign key: the row is still referenced, or refers to a row that is gone.
+    InUse,
+    /// Opening or migrating the store failed.
+    Open(String),
+    /// Anything else from the database.
+    Database(sqlx::Error),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Conflict => f.write_str("a record with that name exists"),
+            StoreError::InUse => f.write_str("the record is referenced by another record"),
+            StoreError::Open(why) => f.write_str(why),
+            StoreError::Database(e) => write!(f, "the registry's database failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e {
+            if db.is_unique_violation() {
+                return StoreError::Conflict;
+            }
+            if db.is_foreign_key_violation() {
+                return StoreError::InUse;
+            }
+        }
+        StoreError::Database(e)
+    }
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+/// Which database the pool talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// A stored connection without its secrets.
+#[derive(Debug, Clone)]
+pub struct ConnectionRow {
+    /// Id.
+    pub id: i64,
+    /// Unique name.
+    pub name: String,
+    /// The canonical `connection` object, without password or vault credentials.
+    pub spec: Value,
+    /// Which secrets are stored (`password`, `vault_credentials`).
+    pub secrets: Vec<String>,
+    /// Datastores that use it.
+    pub datastores: i64,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+/// A stored datastore.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatastoreRow {
+    /// Id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// `source` or `enrichment`.
+    pub kind: String,
+    /// Its connection.
+    pub connection_id: i64,
+    /// Database name.
+    pub database: String,
+    /// Schema name.
+    pub schema: String,
+    /// Teams that see it.
+    pub teams: Vec<String>,
+    /// Enrichment table prefix.
+    pub enrichment_prefix: Option<String>,
+    /// Discover the catalog after create.
+    pub trigger_catalog: bool,
+    /// CRAFT description.
+    pub description: Option<String>,
+    /// CRAFT project; `None` for Qualytics datastores.
+    pub project: Option<String>,
+    /// The linked enrichment datastore.
+    pub enrichment_id: Option<i64>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+/// What a new datastore row holds (ids and times are the store's).
+#[derive(Debug, Clone)]
+pub struct NewDatastore {
+    /// Display name.
+    pub name: String,
+    /// `source` or `enrichment`.
+    pub kind: &'static str,
+    /// Database name.
+    pub database: String,
+    /// Schema name.
+    pub schema: String,
+    /// Teams.
+    pub teams: Vec<String>,
+    /// Prefix.
+    pub enrichment_prefix: Option<String>,
+    /// Discover the catalog after create.
+    pub trigger_catalog: bool,
+    /// CRAFT description.
+    pub description: Option<String>,
+    /// CRAFT project.
+    pub project: Option<String>,
+}
+
+/// A new or replaced connection: its row and its secrets, sealed by `seal(id, field, value)` once
+/// the id is known (the id is part of what a sealed value is bound to).
+#[derive(Debug)]
+pub struct ConnectionWrite<'a> {
+    /// Unique name.
+    pub name: &'a str,
+    /// Canonical spec without secrets.
+    pub spec: &'a Value,
+    /// `(field, plaintext)`; a field not listed keeps its stored value on update.
+    pub secrets: Vec<(&'static str, &'a str)>,
+    /// Fields to delete on update (e.g. `vault_credentials` when vault settings are removed).
+    pub drop_secrets: Vec<&'static str>,
+}
+
+/// The pool and its backend.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "registry",
+    include_str!("../../migrations/sqlite/0001_registry.sql"),
+)];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "registry",
+    include_str!("../../migrations/postgres/0001_registry.sql"),
+)];
+
+impl Store {
+    /// Opens (creating and migrating as needed) the store.
+    pub async fn open(location: &StoreLocation) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (url, backend, max) = match location {
+            StoreLocation::Sqlite(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Open(format!("cannot create {}: {e}", dir.display()))
+                })?;
+                (sqlite_url(&dir.join("registry.db")), Backend::Sqlite, 4)
+            }
+            StoreLocation::Postgres(url) => (url.clone(), Backend::Postgres, 10),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(&url)
+            .await
+            .map_err(|e| {
+                StoreError::Open(format!(
+                    "cannot open the registry ({location}): {}",
+                    scrub(&e.to_string(), &url)
+                ))
+            })?;
+        if backend == Backend::Sqlite {
+            // WAL: readers do not wait for the writer; synchronous stays FULL (sqlx's default), so
+            // a committed transaction survives a crash of the process or the machine.
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
+        }
+        let migrations = match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS,
+            Backend::Postgres => POSTGRES_MIGRATIONS,
+        };
+        let migrator = Migrator {
+            migrations: Cow::Owned(
+                migrations
+                    .iter()
+                    .map(|(v, d, sql)| {
+                        Migration::new(
+                            *v,
+                            Cow::Borrowed(*d),
+                            MigrationType::Simple,
+                            SqlStr::from_static(sql),
+                            false,
+                        )
+                    })
+                    .collect(),
+            ),
+            ..Migrator::DEFAULT
+        };
+        migrator
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Open(format!("cannot migrate the registry: {e}")))?;
+        Ok(Store { pool, backend })
+    }
+
+    /// Which database this is.
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes the pool (waits for connections to be returned).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    // ----- settings -----
+
+    /// A setting's value.
+    pub async fn setting(&self, name: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT value FROM settings WHERE name = $1")
+            .bind(name.to_owned())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get::<String, _>("value")).transpose()?)
+    }
+
+    /// Sets a setting if it is not set; returns the value in force.
+    pub async fn setting_or_insert(&self, name: &str, value: &str) -> Result<String> {
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name.to_owned())
+        .bind(value.to_owned())
+        .execute(&self.pool)
+        .await?;
+        Ok(self
+            .setting(name)
+            .await?
+            .unwrap_or_else(|| value.to_owned()))
+    }
+
+    /// True when the store holds no connection and no datastore.
+    pub async fn is_empty(&self) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM connections) + (SELECT COUNT(*) FROM datastores) AS n",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<i64, _>("n")? == 0)
+    }
+
+    // ----- connections -----
+
+    /// Inserts a connection and its sealed secrets in one transaction.
+    pub async fn insert_connection(
+        &self,
+        write: &ConnectionWrite<'_>,
+        now: &str,
+        seal: &(dyn Fn(i64, &str, &str) -> std::result::Result<Sealed, String> + Sync),
+    ) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "INSERT INTO connections (name, spec, created_at, updated_at) VALUES ($1, $2, $3, $3) \
+             RETURNING id",
+        )
+        .bind(write.name.to_owned())
+        .bind(write.spec.to_string())
+        .bind(now.to_owned())
+        .fetch_one(&mut *tx)
+        .await?;
+        let id: i64 = row.try_get("id")?;
+        for (field, plain) in &write.secrets {
+            let sealed = seal(id, field, plain).map_err(StoreError::Open)?;
+            put_secret(&mut tx, id, field, &sealed).await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Replaces a connection's name and spec; writes the listed secrets, drops the dropped ones.
+    /// `false` when there is no such connection.
+    pub async fn update_connection(
+        &self,
+        id: i64,
+        write: &ConnectionWrite<'_>,
+        now: &str,
+        seal: &(dyn Fn(i64, &str, &str) -> std::result::Result<Sealed, String> + Sync),
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE connections SET name = $1, spec = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(write.name.to_owned())
+        .bind(write.spec.to_string())
+        .bind(now.to_owned())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        for field in &write.drop_secrets {
+            sqlx::query("DELETE FROM connection_secrets WHERE connection_id = $1 AND field = $2")
+                .bind(id)
+                .bind((*field).to_owned())
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (field, plain) in &write.secrets {
+            let sealed = seal(id, field, plain).map_err(StoreError::Open)?;
+            sqlx::query("DELETE FROM connection_secrets WHERE connection_id = $1 AND field = $2")
+                .bind(id)
+                .bind((*field).to_owned())
+                .execute(&mut *tx)
+                .await?;
+            put_secret(&mut tx, id, field, &sealed).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Every connection, by id.
+    pub async fn connections(&self) -> Result<Vec<ConnectionRow>> {
+        let rows = sqlx::query(CONNECTION_SELECT_ALL)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(connection_row).collect()
+    }
+
+    /// One connection.
+    pub async fn connection(&self, id: i64) -> Result<Option<ConnectionRow>> {
+        let row = sqlx::query(CONNECTION_SELECT_ONE)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(connection_row).transpose()
+    }
+
+    /// One connection by its name.
+    pub async fn connection_id_by_name(&self, name: &str) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT id FROM connections WHERE name = $1")
+            .bind(name.to_owned())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get::<i64, _>("id")).transpose()?)
+    }
+
+    /// A connection's sealed secrets.
+    pub async fn secrets(&self, id: i64) -> Result<Vec<(String, Sealed)>> {
+        let rows = sqlx::query(
+            "SELECT field, key_id, nonce, ciphertext FROM connection_secrets \
+             WHERE connection_id = $1 ORDER BY field",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("field")?,
+                    Sealed {
+                        key_id: r.try_get("key_id")?,
+                        nonce: r.try_get("nonce")?,
+                        ciphertext: r.try_get("ciphertext")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// The distinct key ids the stored secrets are sealed with.
+    pub async fn secret_key_ids(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT DISTINCT key_id FROM connection_secrets ORDER BY key_id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String, _>("key_id")?))
+            .collect()
+    }
+
+    /// Deletes a connection unused by any datastore. `Ok(None)`: no such connection;
+    /// `Ok(Some(n))` with n > 0: refused, n datastores use it.
+    pub async fn delete_connection(&self, id: i64) -> Result<Option<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let used = sqlx::query("SELECT COUNT(*) AS n FROM datastores WHERE connection_id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get::<i64, _>("n")?;
+        if used > 0 {
+            return Ok(Some(used));
+        }
+        sqlx::query("DELETE FROM connection_secrets WHERE connection_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query("DELETE FROM connections WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok((done.rows_affected() > 0).then_some(0))
+    }
+
+    // ----- datastores -----
+
+    /// Inserts a datastore on an existing connection, or on a new one written in the same
+    /// transaction (`Err(StoreError::InUse)` if the connection is gone).
+    pub async fn insert_datastore(
+        &self,
+        d: &NewDatastore,
+        connection: DatastoreConnection<'_>,
+        now: &str,
+        seal: &(dyn Fn(i64, &str, &str) -> std::result::Result<Sealed, String> + Sync),
+    ) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let connection_id = match connection {
+            DatastoreConnection::Existing(id) => id,
+            DatastoreConnection::New(write) => {
+                let row = sqlx::query(
+                    "INSERT INTO connections (name, spec, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $3) RETURNING id",
+                )
+                .bind(write.name.to_owned())
+                .bind(write.spec.to_string())
+                .bind(now.to_owned())
+                .fetch_one(&mut *tx)
+                .await?;
+                let id: i64 = row.try_get("id")?;
+                for (field, plain) in &write.secrets {
+                    let sealed = seal(id, field, plain).map_err(StoreError::Open)?;
+                    put_secret(&mut tx, id, field, &sealed).await?;
+                }
+                id
+            }
+        };
+        let teams = serde_json::to_string(&d.teams).unwrap_or_else(|_| "[]".to_owned());
+        let row = sqlx::query(
+            "INSERT INTO datastores (name, kind, connection_id, database_name, schema_name, teams, \
+             enrichment_prefix, trigger_catalog, description, project, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+        )
+        .bind(d.name.clone())
+        .bind(d.kind.to_owned())
+        .bind(connection_id)
+        .bind(d.database.clone())
+        .bind(d.schema.clone())
+        .bind(teams)
+        .bind(d.enrichment_prefix.clone())
+        .bind(i64::from(d.trigger_catalog))
+        .bind(d.description.clone())
+        .bind(d.project.clone())
+        .bind(now.to_owned())
+        .fetch_one(&mut *tx)
+        .await?;
+        let id: i64 = row.try_get("id")?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Datastores of a scope: Qualytics (`project` None) or one CRAFT project.
+    pub async fn datastores(&self, project: Option<&str>) -> Result<Vec<DatastoreRow>> {
+        let rows = match project {
+            None => {
+                sqlx::query("SELECT * FROM datastores WHERE project IS NULL ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            Some(p) => {
+                sqlx::query("SELECT * FROM datastores WHERE project = $1 ORDER BY id")
+                    .bind(p.to_owned())
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        rows.iter().map(datastore_row).collect()
+    }
+
+    /// One datastore, whatever its scope.
+    pub async fn datastore(&self, id: i64) -> Result<Option<DatastoreRow>> {
+        let row = sqlx::query("SELECT * FROM datastores WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(datastore_row).transpose()
+    }
+
+    /// Deletes a datastore (its catalog goes with it; sources linked to it are unlinked).
+    pub async fn delete_datastore(&self, id: i64) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE datastores SET enrichment_id = NULL WHERE enrichment_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM catalogs WHERE datastore_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query("DELETE FROM datastores WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Sets or clears a datastore's enrichment link.
+    pub async fn set_enrichment(
+        &self,
+        id: i64,
+        enrichment: Option<i64>,
+        now: &str,
+    ) -> Result<bool> {
+        let done =
+            sqlx::query("UPDATE datastores SET enrichment_id = $1, updated_at = $2 WHERE id = $3")
+                .bind(enrichment)
+                .bind(now.to_owned())
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    // ----- catalogs -----
+
+    /// Records a catalog's state.
+    pub async fn put_catalog(
+        &self,
+        datastore: i64,
+        status: &str,
+        started_at: &str,
+        finished_at: Option<&str>,
+        body: Option<&Value>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO catalogs (datastore_id, status, started_at, finished_at, body) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (datastore_id) DO UPDATE SET \
+             status = excluded.status, started_at = excluded.started_at, \
+             finished_at = excluded.finished_at, body = excluded.body",
+        )
+        .bind(datastore)
+        .bind(status.to_owned())
+        .bind(started_at.to_owned())
+        .bind(finished_at.map(str::to_owned))
+        .bind(body.map(Value::to_string))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A datastore's catalog: (status, started, finished, body).
+    pub async fn catalog(&self, datastore: i64) -> Result<Option<CatalogRow>> {
+        let row = sqlx::query(
+            "SELECT status, started_at, finished_at, body FROM catalogs WHERE datastore_id = $1",
+        )
+        .bind(datastore)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            let body: Option<String> = r.try_get("body")?;
+            Ok(CatalogRow {
+                status: r.try_get("status")?,
+                started_at: r.try_get("started_at")?,
+                finished_at: r.try_get("finished_at")?,
+                body: body.and_then(|b| serde_json::from_str(&b).ok()),
+            })
+        })
+        .transpose()
+    }
+
+    // ----- login codes -----
+
+    /// Stores a login code's hash.
+    pub async fn insert_login_code(&self, hash: &str, now: &str, expires: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO login_codes (code_hash, created_at, expires_at) VALUES ($1, $2, $3)",
+        )
+        .bind(hash.to_owned())
+        .bind(now.to_owned())
+        .bind(expires.to_owned())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Marks a code used if it exists, is unused and unexpired; true when this call used it.
+    pub async fn use_login_code(&self, hash: &str, now: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE login_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL \
+             AND expires_at > $1",
+        )
+        .bind(now.to_owned())
+        .bind(hash.to_owned())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+/// A datastore's connection: stored, or written with it.
+#[derive(Debug)]
+pub enum DatastoreConnection<'a> {
+    /// By id.
+    Existing(i64),
+    /// New, in the same transaction.
+    New(&'a ConnectionWrite<'a>),
+}
+
+/// A stored catalog.
+#[derive(Debug, Clone)]
+pub struct CatalogRow {
+    /// `running`, `done` or `failed`.
+    pub status: String,
+    /// RFC 3339.
+    pub started_at: String,
+    /// RFC 3339.
+    pub finished_at: Option<String>,
+    /// The catalog, or the failed check.
+    pub body: Option<Value>,
+}
+
+const CONNECTION_SELECT_ALL: &str = "SELECT c.id, c.name, c.spec, c.created_at, c.updated_at, \
+     (SELECT COUNT(*) FROM datastores d WHERE d.connection_id = c.id) AS datastores, \
+     (SELECT COUNT(*) FROM connection_secrets s WHERE s.connection_id = c.id AND s.field = 'password') AS pw, \
+     (SELECT COUNT(*) FROM connection_secrets s WHERE s.connection_id = c.id AND s.field = 'vault_credentials') AS vc \
+     FROM connections c ORDER BY c.id";
+const CONNECTION_SELECT_ONE: &str = "SELECT c.id, c.name, c.spec, c.created_at, c.updated_at, \
+     (SELECT COUNT(*) FROM datastores d WHERE d.connection_id = c.id) AS datastores, \
+     (SELECT COUNT(*) FROM connection_secrets s WHERE s.connection_id = c.id AND s.field = 'password') AS pw, \
+     (SELECT COUNT(*) FROM connection_secrets s WHERE s.connection_id = c.id AND s.field = 'vault_credentials') AS vc \
+     FROM connections c WHERE c.id = $1";
+
+fn connection_row(r: &AnyRow) -> Result<ConnectionRow> {
+    let spec: String = r.try_get("spec")?;
+    let mut secrets = Vec::new();
+    if r.try_get::<i64, _>("pw")? > 0 {
+        secrets.push("password".to_owned());
+    }
+    if r.try_get::<i64, _>("vc")? > 0 {
+        secrets.push("vault_credentials".to_owned());
+    }
+    Ok(ConnectionRow {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        spec: serde_json::from_str(&spec).unwrap_or(Value::Null),
+        secrets,
+        datastores: r.try_get("datastores")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+fn datastore_row(r: &AnyRow) -> Result<DatastoreRow> {
+    let teams: String = r.try_get("teams")?;
+    Ok(DatastoreRow {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        kind: r.try_get("kind")?,
+        connection_id: r.try_get("connection_id")?,
+        database: r.try_get("database_name")?,
+        schema: r.try_get("schema_name")?,
+        teams: serde_json::from_str(&teams).unwrap_or_default(),
+        enrichment_prefix: r.try_get("enrichment_prefix")?,
+        trigger_catalog: r.try_get::<i64, _>("trigger_catalog")? != 0,
+        description: r.try_get("description")?,
+        project: r.try_get("project")?,
+        enrichment_id: r.try_get("enrichment_id")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+async fn put_secret(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: i64,
+    field: &str,
+    sealed: &Sealed,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO connection_secrets (connection_id, field, key_id, nonce, ciphertext) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(field.to_owned())
+    .bind(sealed.key_id.clone())
+    .bind(sealed.nonce.clone())
+    .bind(sealed.ciphertext.clone())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn sqlite_url(file: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", file.display())
+}
+
+/// Removes the URL (and so any password in it) from a driver's message.
+fn scrub(message: &str, url: &str) -> String {
+    if url.is_empty() {
+        message.to_owned()
+    } else {
+        message.replace(url, &redact_url(url))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn urls_are_shown_without_passwords() {
+        assert_eq!(
+            redact_url("postgres://reg:s3cret@db:5432/registry?sslmode=require"),
+            "postgres://reg:********@db:5432/registry?sslmode=require"
+        );
+        assert_eq!(
+            redact_url("postgres://db/registry?user=u&password=pw"),
+            "postgres://db/registry?user=u&password=********"
+        );
+        assert_eq!(redact_url("postgres://reg@db/r"), "postgres://reg@db/r");
+        let shown = format!(
+            "{:?}",
+            StoreLocation::Postgres("postgres://a:topsecret@h/d".into())
+        );
+        assert!(!shown.contains("topsecret"), "{shown}");
+    }
+
+    /// The two schemas say the same thing: they differ only in the id and blob types.
+    #[test]
+    fn the_sqlite_and_postgres_schemas_match() {
+        let normalise = |sql: &str| {
+            sql.lines()
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join("\n")
+                .replace("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "ID")
+                .replace("INTEGER PRIMARY KEY AUTOINCREMENT", "ID")
+                .replace("BIGINT", "INTEGER")
+                .replace("BYTEA", "BLOB")
+        };
+        assert_eq!(
+            normalise(SQLITE_MIGRATIONS[0].2),
+            normalise(POSTGRES_MIGRATIONS[0].2)
+        );
+        assert_eq!(SQLITE_MIGRATIONS.len(), POSTGRES_MIGRATIONS.len());
+    }
+}

@@ -1,0 +1,596 @@
+//! The registry's API, the same scenario against both stores (SQLite in a data directory, and
+//! PostgreSQL), with live tests against a real PostgreSQL server: connections, datastores,
+//! enrichment links, CRAFT assets, roles and teams, the password rules, and that no answer and no
+//! stored byte carries a password in clear.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{admin, call, json_call, token};
+use pgconnect_server::auth::Role;
+use pgconnect_server::registry::store::StoreLocation;
+use pgconnect_server::{Config, app};
+use pgconnect_testkit::pg::{PgOptions, PgServer, SUPERUSER, SUPERUSER_PASSWORD};
+use pgconnect_testkit::shop::{self, DB, PASSWORD, READER, SCHEMA, WRITER};
+use serde_json::{Value, json};
+
+fn connection(pg: &PgServer, name: &str) -> Value {
+    json!({"name": name, "type": "postgresql", "host": "127.0.0.1", "port": pg.port(),
+           "username": READER, "password": PASSWORD, "ssl_mode": "disable"})
+}
+
+/// Every answer of the scenario, to search for the password at the end.
+struct Transcript(String);
+
+impl Transcript {
+    fn add(&mut self, v: &Value) -> Value {
+        self.0.push_str(&v.to_string());
+        v.clone()
+    }
+}
+
+async fn scenario(config: Config, pg: &PgServer) {
+    let state = common::state(config).await;
+    let app = app(state.clone());
+    let mut seen = Transcript(String::new());
+    let dev = token(Role::Developer, &["Finance"]);
+    let viewer_sales = token(Role::Viewer, &["Sales"]);
+    let viewer_finance = token(Role::Viewer, &["Finance"]);
+
+    // ---- access: 401 without or with a bad token, 403 for a viewer's write
+    let (status, headers, _) = call(&app, "GET", "/api/connections", None, &[], vec![]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(headers.contains_key("www-authenticate"));
+    let (status, v) = json_call(&app, "GET", "/api/datastores", Some("x.y.z"), &Value::Null).await;
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("auth/bad-token"))
+    );
+    let (status, v) = json_call(
+        &app,
+        "POST",
+        "/api/connections",
+        Some(&viewer_finance),
+        &connection(pg, "w"),
+    )
+    .await;
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("auth/role"))
+    );
+
+    // ---- connections
+    let (status, v) = json_call(
+        &app,
+        "POST",
+        "/api/connections",
+        Some(&dev),
+        &connection(pg, "warehouse"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let cid = seen.add(&v)["id"].as_i64().unwrap();
+    assert_eq!(v["password_set"], true);
+    assert_eq!(v["name"], "warehouse");
+    assert!(v.get("password").is_none(), "{v}");
+    let (status, v) = json_call(
+        &app,
+        "POST",
+        "/api/connections",
+        Some(&dev),
+        &connection(pg, "warehouse"),
+    )
+    .await;
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("registry/name-taken"))
+    );
+    let mut unnamed = connection(pg, "x");
+    unnamed.as_object_mut().unwrap().remove("name");
+    unnamed["port"] = json!(70000);
+    let (status, v) = json_call(&app, "POST", "/api/connections", Some(&dev), &unnamed).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let paths: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&"/port"), "{v}");
+    seen.add(&v);
+    let (status, v) = json_call(
+        &app,
+        "GET",
+        "/api/connections",
+        Some(&viewer_sales),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(
+        (status, v.as_array().map(Vec::len)),
+        (StatusCode::OK, Some(1))
+    );
+    seen.add(&v);
+    let (status, v) = json_call(
+        &app,
+        "GET",
+        "/api/connections/999",
+        Some(&dev),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("registry/not-found"))
+    );
+
+    // the stored connection tests live (the password was sealed and opens again)
+    let (status, v) = json_call(
+        &app,
+        "POST",
+        &format!("/api/connections/{cid}/test"),
+        Some(&viewer_sales),
+        &json!({"database": DB, "schema": SCHEMA}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(seen.add(&v)["status"], "connected", "{v}");
+    // an override tested without saving: a wrong database
+    let (_, v) = json_call(
+        &app,
+        "POST",
+        &format!("/api/connections/{cid}/test"),
+        Some(&dev),
+        &json!({"database": "nope"}),
+    )
+    .await;
+    assert_eq!(seen.add(&v)["status"], "failed");
+    // an override that moves the stored password elsewhere is refused
+    let (status, v) = json_call(
+        &app,
+        "POST",
+        &format!("/api/connections/{cid}/test"),
+        Some(&dev),
+        &json!({"host": "198.51.100.7", "database": DB}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["diagnostics"][0]["code"], "connection/password-required");
+
+    // ---- datastores
+    let source = json!({"name": "orders", "teams": ["Finance"], "database": DB, "schema": SCHEMA,
+                        "enrich_only": false, "trigger_catalog": false, "connection_id": cid});
+    let (status, v) = json_call(&app, "POST", "/api/datastores", Some(&dev), &source).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let sid = seen.add(&v)["id"].as_i64().unwrap();
+    assert_eq!(v["connection"]["id"], cid);
+    assert_eq!(v["connection"]["password_set"], true);
+    // a datastore with its own new, unnamed connection: it takes the datastore's name
+    let enrichment = json!({"name": "results", "teams": ["Public"], "database": DB, "schema": "results",
+        "enrich_only": true, "enrichment_prefix": "qa",
+        "connection": {"type": "postgresql", "host": "127.0.0.1", "port": pg.port().to_string(),
+                       "username": WRITER, "password": PASSWORD, "ssl_mode": "disable"}});
+    let (status, v) = json_call(&app, "POST", "/api/datastores", Some(&dev), &enrichment).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let eid = seen.add(&v)["id"].as_i64().unwrap();
+    assert_eq!(v["connection"]["name"], "results");
+    assert_eq!(v["enrich_only"], true);
+    // unknown connection_id: 404 naming the field; a team the developer is not in: 403
+    let (status, v) = json_call(&app, "POST", "/api/datastores", Some(&dev),
+        &json!({"name": "x", "teams": ["Finance"], "database": DB, "schema": SCHEMA, "connection_id": 4242})).await;
+    assert_eq!(
+        (status, v["error"]["path"].as_str()),
+        (StatusCode::NOT_FOUND, Some("/connection_id"))
+    );
+    let (status, v) = json_call(&app, "POST", "/api/datastores", Some(&dev),
+        &json!({"name": "x", "teams": ["Finance", "Sales"], "database": DB, "schema": SCHEMA, "connection_id": cid})).await;
+    assert_eq!(
+        (status, v["error"]["path"].as_str()),
+        (StatusCode::FORBIDDEN, Some("/teams/1"))
+    );
+    // invalid: 422 with the core's diagnostics
+    let (status, v) = json_call(
+        &app,
+        "POST",
+        "/api/datastores",
+        Some(&dev),
+        &json!({"name": "x"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v["diagnostics"].as_array().unwrap().len() >= 3, "{v}");
+
+    // teams: Sales sees only the Public enrichment datastore; Finance sees both
+    let (_, v) = json_call(
+        &app,
+        "GET",
+        "/api/datastores",
+        Some(&viewer_sales),
+        &Value::Null,
+    )
+    .await;
+    let ids: Vec<i64> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![eid]);
+    let (_, v) = json_call(
+        &app,
+        "GET",
+        "/api/datastores",
+        Some(&viewer_finance),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(seen.add(&v).as_array().unwrap().len(), 2);
+    let (status, _) = json_call(
+        &app,
+        "GET",
+        &format!("/api/datastores/{sid}"),
+        Some(&viewer_sales),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "existence is not disclosed");
+    let (status, _) = json_call(
+        &app,
+        "DELETE",
+        &format!("/api/datastores/{sid}"),
+        Some(&viewer_finance),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // verify the stored datastore live
+    let (status, v) = json_call(
+        &app,
+        "POST",
+        &format!("/api/datastores/{sid}/connection"),
+        Some(&viewer_finance),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(seen.add(&v)["status"], "connected", "{v}");
+    assert_eq!(v["table_count"], shop::SALES_TABLES);
+
+    // ---- enrichment link
+    let (status, v) = json_call(
+        &app,
+        "PATCH",
+        &format!("/api/datastores/{sid}/enrichment/{eid}"),
+        Some(&dev),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["enrichment_datastore"]["id"], eid);
+    assert_eq!(v["enrichment_datastore"]["host"], "127.0.0.1");
+    let (status, v) = json_call(
+        &app,
+        "PATCH",
+        &format!("/api/datastores/{eid}/enrichment/{sid}"),
+        Some(&dev),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("registry/not-a-source"))
+    );
+    let (status, v) = json_call(
+        &app,
+        "DELETE",
+        &format!("/api/datastores/{sid}/enrichment"),
+        Some(&dev),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(
+        (status, &v["enrichment_datastore"]),
+        (StatusCode::OK, &Value::Null)
+    );
+
+    // ---- updates: a new address needs the password again; a rename keeps it
+    let (status, v) = json_call(
+        &app,
+        "DELETE",
+        &format!("/api/connections/{cid}"),
+        Some(&dev),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("registry/connection-in-use"))
+    );
+    let (status, v) = json_call(
+        &app,
+        "PATCH",
+        &format!("/api/connections/{cid}"),
+        Some(&dev),
+        &json!({"host": "localhost"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["diagnostics"][0]["path"], "/password");
+    let (status, v) = json_call(
+        &app,
+        "PATCH",
+        &format!("/api/connections/{cid}"),
+        Some(&dev),
+        &json!({"name": "warehouse-2"}),
+    )
+    .await;
+    assert_eq!(
+        (status, v["name"].as_str(), v["password_set"].as_bool()),
+        (StatusCode::OK, Some("warehouse-2"), Some(true))
+    );
+    let (status, v) = json_call(
+        &app,
+        "POST",
+        &format!("/api/datastores/{sid}/connection"),
+        Some(&dev),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(
+        (status, v["status"].as_str()),
+        (StatusCode::OK, Some("connected")),
+        "the kept password still opens"
+    );
+
+    // ---- CRAFT assets, scoped by X-Project-ID
+    let asset = json!({"name": "production-analytics", "description": "read-only", "type": "postgresql",
+        "config": {"host": "127.0.0.1", "port": pg.port(), "database": DB, "schema": SCHEMA, "ssl_mode": "disable"},
+        "credentials": {"username": READER, "password": PASSWORD}});
+    let crafter = token(Role::Developer, &["proj-1"]);
+    let body = asset.to_string().into_bytes();
+    let (status, _, _) = call(
+        &app,
+        "POST",
+        "/assets/data",
+        Some(&crafter),
+        &[],
+        body.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "X-Project-ID is required");
+    let (status, _, _) = call(
+        &app,
+        "POST",
+        "/assets/data",
+        Some(&crafter),
+        &[("x-project-id", "proj-2")],
+        body.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, out) = call(
+        &app,
+        "POST",
+        "/assets/data",
+        Some(&crafter),
+        &[("x-project-id", "proj-1")],
+        body,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    let aid = seen.add(&v)["id"].as_i64().unwrap();
+    assert_eq!(v["config"]["port"], pg.port());
+    assert!(v.get("credentials").is_none());
+    let (_, _, out) = call(
+        &app,
+        "GET",
+        "/assets/data",
+        Some(&crafter),
+        &[("x-project-id", "proj-1")],
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        seen.add(&serde_json::from_slice(&out).unwrap())
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let (status, _, _) = call(
+        &app,
+        "GET",
+        &format!("/assets/data/{aid}"),
+        Some(&admin()),
+        &[("x-project-id", "proj-2")],
+        vec![],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another project's id");
+    let (status, _, _) = call(
+        &app,
+        "GET",
+        &format!("/api/datastores/{aid}"),
+        Some(&admin()),
+        &[],
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "assets are not Qualytics datastores"
+    );
+    let (status, _, out) = call(
+        &app,
+        "POST",
+        &format!("/assets/data/{aid}:test"),
+        Some(&crafter),
+        &[("x-project-id", "proj-1")],
+        vec![],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    seen.add(&v);
+    assert_eq!(v["status"], "connected");
+    assert!(
+        v["latency_ms"].as_u64().is_some() && v["server_version"].is_string(),
+        "{v}"
+    );
+    assert!(v["schemas"].as_array().unwrap().iter().any(|s| s == SCHEMA));
+    assert_eq!(v["table_count"], shop::SALES_TABLES);
+    let (status, _, _) = call(
+        &app,
+        "DELETE",
+        &format!("/assets/data/{aid}"),
+        Some(&crafter),
+        &[("x-project-id", "proj-1")],
+        vec![],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    // ---- deletes
+    let (status, _) = json_call(
+        &app,
+        "DELETE",
+        &format!("/api/datastores/{sid}"),
+        Some(&dev),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = json_call(
+        &app,
+        "DELETE",
+        &format!("/api/connections/{cid}"),
+        Some(&dev),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = json_call(
+        &app,
+        "GET",
+        &format!("/api/connections/{cid}"),
+        Some(&dev),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // ---- no answer carried the password
+    assert!(seen.0.len() > 5_000, "the transcript holds the answers");
+    assert!(!seen.0.contains(PASSWORD), "a password in an answer");
+    // and the store holds it only sealed
+    let stored = stored_text(&state).await;
+    assert!(stored.contains("results"), "the dump reads the store");
+    assert!(
+        !stored.contains(PASSWORD),
+        "a password in clear in the store"
+    );
+}
+
+/// What the store holds, as text: every table's rows (secrets as hex) — for SQLite also the
+/// database and WAL files' raw bytes.
+async fn stored_text(state: &pgconnect_server::AppState) -> String {
+    let store = state.registry().store();
+    let mut text = String::new();
+    for c in store.connections().await.unwrap() {
+        text.push_str(&c.spec.to_string());
+        for (field, sealed) in store.secrets(c.id).await.unwrap() {
+            text.push_str(&field);
+            text.push_str(&String::from_utf8_lossy(&sealed.ciphertext));
+        }
+    }
+    for d in store.datastores(None).await.unwrap() {
+        text.push_str(&format!("{d:?}"));
+    }
+    text
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_registry_on_sqlite() {
+    let pg = shop::start(PgOptions::default()).unwrap();
+    let config = common::config();
+    let StoreLocation::Sqlite(dir) = config.store.clone() else {
+        unreachable!()
+    };
+    scenario(config, &pg).await;
+    // the raw files too
+    let mut raw = Vec::new();
+    for f in ["registry.db", "registry.db-wal"] {
+        raw.extend(std::fs::read(dir.join(f)).unwrap_or_default());
+    }
+    assert!(raw.len() > 10_000);
+    assert!(
+        !raw.windows(PASSWORD.len())
+            .any(|w| w == PASSWORD.as_bytes())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_registry_on_postgres() {
+    let pg = shop::start(PgOptions::default()).unwrap();
+    shop::psql_ok(&pg, "postgres", "CREATE DATABASE registry").unwrap();
+    let url = format!(
+        "postgres://{SUPERUSER}:{SUPERUSER_PASSWORD}@127.0.0.1:{}/registry",
+        pg.port()
+    );
+    let config = Config::new(StoreLocation::Postgres(url.clone()), common::keys());
+    scenario(config, &pg).await;
+    // two servers on one store: a record written by one is read by the other
+    let a = common::state(Config::new(
+        StoreLocation::Postgres(url.clone()),
+        common::keys(),
+    ))
+    .await;
+    let b = common::state(Config::new(StoreLocation::Postgres(url), common::keys())).await;
+    let (status, v) = json_call(
+        &app(a),
+        "POST",
+        "/api/connections",
+        Some(&admin()),
+        &connection(&pg, "shared"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, got) = json_call(
+        &app(b),
+        "GET",
+        &format!("/api/connections/{}", v["id"]),
+        Some(&admin()),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(
+        (status, got["name"].as_str()),
+        (StatusCode::OK, Some("shared"))
+    );
+}
+
+/// A server started with another key refuses the store, and says why.
+#[tokio::test]
+async fn a_store_opens_only_with_its_key() {
+    let config = common::config();
+    let dir = config.store.clone();
+    drop(common::state(config).await);
+    let other = pgconnect_server::registry::crypto::Keys::from_master(&[9; 32]);
+    let e = pgconnect_server::AppState::open(Config::new(dir, other))
+        .await
+        .unwrap_err();
+    assert!(
+        e.contains("encrypted with key") && e.contains("PGCONNECT_SECRET_KEY"),
+        "{e}"
+    );
+}
