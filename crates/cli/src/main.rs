@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{check, explain, grants, hba, secrets, serve, token, uri, validate};
+use crate::commands::{check, explain, grants, hba, remote, secrets, serve, token, uri, validate};
 
 /// Validate PostgreSQL datastore payloads, write least-privilege GRANT SQL and pg_hba.conf lines,
 /// parse connection strings, explain connection errors and test connections live.
@@ -39,6 +39,10 @@ enum Command {
     Serve(serve::Args),
     #[command(subcommand)]
     Token(token::Command),
+    #[command(subcommand)]
+    Connections(remote::Connections),
+    #[command(subcommand)]
+    Datastores(remote::Datastores),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +57,8 @@ fn main() -> ExitCode {
         Command::Test(a) => check::run(&a),
         Command::Serve(a) => serve::run(&a),
         Command::Token(c) => token::run(&c),
+        Command::Connections(c) => remote::connections(&c),
+        Command::Datastores(c) => remote::datastores(&c),
     };
     output::finish(result)
 }

@@ -11,6 +11,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 #![warn(missing_docs)]
 
+pub mod catalog;
 pub mod check;
 pub mod connstr;
 pub mod diagnostic;

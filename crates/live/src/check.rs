@@ -139,6 +139,26 @@ pub async fn run_check(
     input: CheckInput<'_>,
     options: &CheckOptions,
 ) -> Result<CheckReport, Report> {
+    run_check_then(input, options, |_, _| Box::pin(async {}))
+        .await
+        .map(|(report, _)| report)
+}
+
+/// What runs on the checked connection once the check's own stages are done.
+pub type Then<'c, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'c>>;
+
+/// Runs the check and then, when it logged in, `then` on the same connection with the resolved
+/// request (vault values in place), under the same deadline (catalog discovery reads through the connection the check vetted: same network
+/// policy, TLS mode and vault resolution). `None` when `then` did not run or did not finish in
+/// time.
+pub async fn run_check_then<T, F>(
+    input: CheckInput<'_>,
+    options: &CheckOptions,
+    then: F,
+) -> Result<(CheckReport, Option<T>), Report>
+where
+    F: for<'c> FnOnce(&'c tokio_postgres::Client, &'c DatastoreRequest) -> Then<'c, T>,
+{
     let started = Instant::now();
     let payload = input.payload.unwrap_or(&Value::Null);
     let analysis = analyze(payload, input.shape);
@@ -180,7 +200,7 @@ pub async fn run_check(
     let deadline = started + options.total_timeout;
     let checked = tokio::time::timeout_at(
         deadline.into(),
-        stages(&mut run, payload, input.shape, request, kind, options),
+        stages(&mut run, payload, input.shape, request, kind, options, then),
     )
     .await;
     if checked.is_err() {
@@ -202,7 +222,7 @@ pub async fn run_check(
         ms = started.elapsed().as_millis() as u64,
         "check finished"
     );
-    Ok(run.report)
+    Ok((run.report, checked.ok().flatten()))
 }
 
 fn validation_detail(r: &Report) -> String {
@@ -250,36 +270,41 @@ fn finish(run: &mut Run) {
     };
 }
 
-async fn stages(
+async fn stages<T, F>(
     run: &mut Run,
     payload: &Value,
     shape: Option<Shape>,
     request: DatastoreRequest,
     kind: DatastoreKind,
     options: &CheckOptions,
-) {
+    then: F,
+) -> Option<T>
+where
+    F: for<'c> FnOnce(&'c tokio_postgres::Client, &'c DatastoreRequest) -> Then<'c, T>,
+{
     let Ok(request) = secrets_stage(run, payload, shape, request, options).await else {
-        return;
+        return None;
     };
     let ConnectionRef::New(c) = &request.connection else {
-        return;
+        return None;
     };
     let port = match c.port {
         PortSpec::Number(p) => p,
         PortSpec::Template(_) => 0, // resolved above; a template left here means no vault
     };
     let Ok(addrs) = resolve_stage(run, &c.host, port, &options.policy).await else {
-        return;
+        return None;
     };
     let mode = c.ssl_mode.unwrap_or(SslMode::Prefer);
     let Ok((client, task)) = connect_stages(run, &addrs, &request, mode, options).await else {
-        return;
+        return None;
     };
     run.report.connected = true;
-    let outcome = inspect_and_audit(run, &client, &request, kind).await;
+    let _ = inspect_and_audit(run, &client, &request, kind).await;
+    let output = then(&client, &request).await;
     drop(client);
     task.abort();
-    let _ = outcome;
+    Some(output)
 }
 
 async fn secrets_stage(

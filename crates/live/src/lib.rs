@@ -8,6 +8,7 @@
 //! Logs go through `tracing` and never carry a password, token, credentials payload or secret
 //! value (tests capture them and check).
 
+pub mod catalog;
 pub mod check;
 pub mod http;
 pub mod policy;

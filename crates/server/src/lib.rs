@@ -29,7 +29,7 @@ mod web;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -65,6 +65,12 @@ pub struct Config {
     pub store: StoreLocation,
     /// The server's key (credentials and session tokens).
     pub keys: Keys,
+    /// Catalog discoveries at once (more wait). Default 4.
+    pub max_concurrent_catalogs: usize,
+    /// Each catalog query's statement timeout. Default 30 s.
+    pub catalog_statement_timeout: Duration,
+    /// A whole discovery, connection included. Default 120 s.
+    pub catalog_timeout: Duration,
 }
 
 impl Config {
@@ -78,6 +84,9 @@ impl Config {
             web_dir: None,
             store,
             keys,
+            max_concurrent_catalogs: 4,
+            catalog_statement_timeout: Duration::from_secs(30),
+            catalog_timeout: Duration::from_secs(120),
         }
     }
 }
@@ -87,6 +96,7 @@ impl Config {
 pub struct AppState {
     config: Arc<Config>,
     checks: Arc<Semaphore>,
+    catalogs: Arc<Semaphore>,
     registry: Registry,
 }
 
@@ -98,6 +108,7 @@ impl AppState {
         let registry = Registry::open(&config.store, config.keys.clone()).await?;
         Ok(AppState {
             checks: Arc::new(Semaphore::new(config.max_concurrent_checks)),
+            catalogs: Arc::new(Semaphore::new(config.max_concurrent_catalogs.max(1))),
             config: Arc::new(config),
             registry,
         })
@@ -151,6 +162,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/api/datastores/{id}/connection",
             post(api::datastores::verify),
+        )
+        .route(
+            "/api/datastores/{id}/catalog",
+            post(api::catalog::trigger).get(api::catalog::get),
         )
         .route(
             "/api/datastores/{id}/enrichment/{enrichment_id}",

@@ -174,7 +174,7 @@ async fn scenario(config: Config, pg: &PgServer) {
     assert_eq!(v["connection"]["password_set"], true);
     // a datastore with its own new, unnamed connection: it takes the datastore's name
     let enrichment = json!({"name": "results", "teams": ["Public"], "database": DB, "schema": "results",
-        "enrich_only": true, "enrichment_prefix": "qa",
+        "enrich_only": true, "enrichment_prefix": "qa", "trigger_catalog": true,
         "connection": {"type": "postgresql", "host": "127.0.0.1", "port": pg.port().to_string(),
                        "username": WRITER, "password": PASSWORD, "ssl_mode": "disable"}});
     let (status, v) = json_call(&app, "POST", "/api/datastores", Some(&dev), &enrichment).await;
@@ -263,6 +263,63 @@ async fn scenario(config: Config, pg: &PgServer) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(seen.add(&v)["status"], "connected", "{v}");
     assert_eq!(v["table_count"], shop::SALES_TABLES);
+
+    // ---- catalog discovery, on demand (the enrichment datastore ran it on create)
+    let (status, v) = json_call(
+        &app,
+        "POST",
+        &format!("/api/datastores/{sid}/catalog"),
+        Some(&viewer_finance),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    let (status, _) = json_call(
+        &app,
+        "POST",
+        &format!("/api/datastores/{sid}/catalog"),
+        Some(&dev),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let catalog = wait_for_catalog(&app, sid, &viewer_finance).await;
+    assert_eq!(catalog["status"], "done", "{catalog}");
+    let c = &catalog["catalog"];
+    let names: Vec<&str> = c["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["customers", "orders", "recent_orders"]);
+    let orders = &c["tables"][1];
+    assert_eq!(orders["primary_key"], json!(["id"]));
+    assert_eq!(
+        orders["columns"][2],
+        json!({"name": "placed_at", "data_type": "timestamp with time zone", "nullable": true})
+    );
+    assert_eq!(
+        orders["incremental_candidates"],
+        json!([{"column": "id", "reason": "serial"}, {"column": "placed_at", "reason": "timestamp"}])
+    );
+    assert_eq!(c["tables"][2]["kind"], "view");
+    assert_eq!(c["tables_without_primary_key"], json!([]));
+    assert_eq!(c["column_count"], 3 + 2 + 3);
+    let on_create = wait_for_catalog(&app, eid, &dev).await;
+    assert_eq!(
+        on_create["catalog"]["tables"][0]["name"], "history",
+        "{on_create}"
+    );
+    let (status, _) = json_call(
+        &app,
+        "GET",
+        &format!("/api/datastores/{sid}/catalog"),
+        Some(&viewer_sales),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 
     // ---- enrichment link
     let (status, v) = json_call(
@@ -499,6 +556,25 @@ async fn scenario(config: Config, pg: &PgServer) {
         !stored.contains(PASSWORD),
         "a password in clear in the store"
     );
+}
+
+/// Polls a datastore's catalog until discovery has finished.
+async fn wait_for_catalog(app: &axum::Router, id: i64, token: &str) -> Value {
+    for _ in 0..200 {
+        let (status, v) = json_call(
+            app,
+            "GET",
+            &format!("/api/datastores/{id}/catalog"),
+            Some(token),
+            &Value::Null,
+        )
+        .await;
+        if status == StatusCode::OK && v["status"] != "running" {
+            return v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("catalog discovery of {id} did not finish in 10 s");
 }
 
 /// What the store holds, as text: every table's rows (secrets as hex) — for SQLite also the

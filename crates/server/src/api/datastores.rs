@@ -37,6 +37,9 @@ pub async fn create(
     let id = insert(&state, &request, None).await?;
     tracing::info!(id, "datastore created");
     let row = visible(&state, &caller, id, None).await?;
+    if row.trigger_catalog {
+        super::catalog::start(&state, &row).await?;
+    }
     Ok((StatusCode::CREATED, Json(view(&state, &row).await?)).into_response())
 }
 
@@ -182,6 +185,15 @@ pub async fn verify(
 
 /// The live check of a stored datastore.
 pub(crate) async fn verify_row(state: &AppState, row: &DatastoreRow) -> Result<Response, ApiError> {
+    let (payload, kind) = row_payload(state, row).await?;
+    check_payload(state, &payload, Some(Shape::Qualytics), Some(kind)).await
+}
+
+/// A stored datastore as the Qualytics payload a check takes, its connection's secrets opened.
+pub(crate) async fn row_payload(
+    state: &AppState,
+    row: &DatastoreRow,
+) -> Result<(Value, DatastoreKind), ApiError> {
     let (_, connection) = state
         .registry
         .open_connection(row.connection_id)
@@ -201,7 +213,7 @@ pub(crate) async fn verify_row(state: &AppState, row: &DatastoreRow) -> Result<R
         "enrich_only": kind == DatastoreKind::Enrichment,
         "connection": connection,
     });
-    check_payload(state, &payload, Some(Shape::Qualytics), Some(kind)).await
+    Ok((payload, kind))
 }
 
 /// `PATCH /api/datastores/{id}/enrichment/{enrichment_id}`: links an enrichment datastore.

@@ -5,6 +5,7 @@
 //! one registry call. Answers are views built without secret values.
 
 pub mod assets;
+pub mod catalog;
 pub mod connections;
 pub mod datastores;
 pub mod session;

@@ -1,0 +1,660 @@
+//! `pgconnect connections …` and `pgconnect datastores …`: the registry of a running
+//! `pgconnect serve`, like the Qualytics CLI. The server is `--server` (or PGCONNECT_SERVER), the
+//! token PGCONNECT_TOKEN. `--dry-run` on creates validates with the core and shows the request
+//! (password masked) without sending it.
+//!
+//! Exit codes: 0 done; 1 the server refused (its error is printed) or a test failed; 2 the
+//! command could not run (bad flags, server unreachable, no token).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use pgconnect_core::secret::MASK;
+use serde_json::{Map, Value, json};
+
+use crate::output::{Format, Outcome, Unreadable, json, read_input};
+
+/// Where the server is and how to talk to it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Remote {
+    /// The pgconnect server.
+    #[arg(
+        long,
+        env = "PGCONNECT_SERVER",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    server: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+/// An answer: status and JSON body.
+struct Answer {
+    status: u16,
+    body: Value,
+}
+
+impl Remote {
+    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Answer, Unreadable> {
+        let token = std::env::var("PGCONNECT_TOKEN").map_err(|_| {
+            Unreadable(
+                "PGCONNECT_TOKEN is not set: mint one with `pgconnect token create --role \
+                 developer` on the server's machine"
+                    .to_owned(),
+            )
+        })?;
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let url = format!("{}{path}", self.server.trim_end_matches('/'));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Unreadable(format!("cannot start the async runtime: {e}")))?;
+        runtime.block_on(async {
+            let client = reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .map_err(|e| Unreadable(format!("cannot build an HTTP client: {e}")))?;
+            let method = reqwest::Method::from_bytes(method.as_bytes())
+                .map_err(|e| Unreadable(e.to_string()))?;
+            let mut request = client.request(method, &url).bearer_auth(token.trim());
+            if let Some(b) = body {
+                request = request
+                    .header("content-type", "application/json")
+                    .body(b.to_string());
+            }
+            let response = request.send().await.map_err(|e| {
+                Unreadable(format!(
+                    "cannot reach the server at {}: {} (is `pgconnect serve` running? see --server)",
+                    self.server,
+                    pgconnect_live_error(&e)
+                ))
+            })?;
+            let status = response.status().as_u16();
+            let text = response.text().await.unwrap_or_default();
+            let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+            Ok(Answer { status, body })
+        })
+    }
+
+    /// The outcome of an answer: success prints `text(body)` (or the JSON), a refusal its error.
+    fn outcome(&self, answer: &Answer, text: impl Fn(&Value) -> String) -> Outcome {
+        if (200..300).contains(&answer.status) {
+            return Outcome::ok(match self.format {
+                Format::Json => json(&answer.body),
+                Format::Text => text(&answer.body),
+            });
+        }
+        let stderr = match self.format {
+            Format::Json => json(&answer.body),
+            Format::Text => refusal(answer),
+        };
+        Outcome {
+            stdout: String::new(),
+            stderr,
+            failed: true,
+        }
+    }
+}
+
+fn pgconnect_live_error(e: &reqwest::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// A refusal in words: the server's error (what, how to fix) or its diagnostics.
+fn refusal(answer: &Answer) -> String {
+    if let Some(e) = answer.body.get("error") {
+        let at = e["path"]
+            .as_str()
+            .map(|p| format!(" ({p})"))
+            .unwrap_or_default();
+        return format!(
+            "error {}: {}{at}\n  help: {}\n",
+            answer.status,
+            e["message"].as_str().unwrap_or("refused"),
+            e["help"].as_str().unwrap_or("")
+        );
+    }
+    if let Ok(report) = serde_json::from_value::<pgconnect_core::Report>(answer.body.clone()) {
+        return report.render_text();
+    }
+    format!("error {}: {}\n", answer.status, answer.body)
+}
+
+// ---------------------------------------------------------------------------------------------
+// connections
+
+/// Stored connections on the server.
+#[derive(Debug, clap::Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process
+pub enum Connections {
+    /// Store a connection (the password is read from standard input).
+    #[command(
+        after_help = "Example:\n  printf %s \"$DB_PASSWORD\" | pgconnect connections create --type postgresql \\\n    --name warehouse --host db.example.com --port 5432 --username qualytics_read --password-stdin"
+    )]
+    Create(CreateConnection),
+    /// List stored connections (passwords are never shown: `password_set`).
+    List(List),
+    /// Test a stored connection live.
+    Test(TestConnection),
+    /// Delete a connection no datastore uses.
+    Delete(ById),
+}
+
+/// `connections create`.
+#[derive(Debug, clap::Args)]
+pub struct CreateConnection {
+    /// Connector type.
+    #[arg(long = "type", default_value = "postgresql")]
+    connector: String,
+    /// Unique name (datastores refer to it with --connection-name).
+    #[arg(long)]
+    name: String,
+    /// Host name or IP address.
+    #[arg(long)]
+    host: String,
+    /// Port.
+    #[arg(long, default_value_t = 5432)]
+    port: u16,
+    /// Role to log in as.
+    #[arg(long)]
+    username: String,
+    /// Read the password from standard input (never from a flag: flags end up in shell history).
+    #[arg(long)]
+    password_stdin: bool,
+    /// disable, allow, prefer, require, verify-ca or verify-full.
+    #[arg(long)]
+    ssl_mode: Option<String>,
+    /// PEM file of the CA for verify-ca / verify-full.
+    #[arg(long)]
+    ssl_root_cert: Option<PathBuf>,
+    #[command(flatten)]
+    vault: VaultFlags,
+    /// Validate and print the request without sending it.
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    remote: Remote,
+}
+
+/// Secrets management: `${key}` placeholders in any field resolve from this vault secret.
+#[derive(Debug, clap::Args)]
+pub struct VaultFlags {
+    /// Vault login URL (POSTed the credentials payload).
+    #[arg(long)]
+    vault_login_url: Option<String>,
+    /// JSON file with the login credentials payload (e.g. {"password": "…"}).
+    #[arg(long)]
+    vault_credentials_file: Option<PathBuf>,
+    /// Where the token is in the login answer.
+    #[arg(long, default_value = "$.auth.client_token")]
+    vault_token_jsonpath: String,
+    /// Secret URL (GET with the token).
+    #[arg(long)]
+    vault_secret_url: Option<String>,
+    /// Header that carries the token.
+    #[arg(long, default_value = "X-Vault-Token")]
+    vault_token_header: String,
+    /// Where the key/value data is in the secret's answer ($.data.data for KV v2).
+    #[arg(long, default_value = "$.data.data")]
+    vault_data_jsonpath: String,
+    /// Vault namespace.
+    #[arg(long)]
+    vault_namespace: Option<String>,
+    /// PEM file of the vault's CA.
+    #[arg(long)]
+    vault_ca_cert: Option<PathBuf>,
+}
+
+fn read_file(path: &PathBuf, flag: &str) -> Result<String, Unreadable> {
+    std::fs::read_to_string(path).map_err(|e| Unreadable(format!("{flag} {}: {e}", path.display())))
+}
+
+impl CreateConnection {
+    fn body(&self) -> Result<Value, Unreadable> {
+        let mut o = Map::new();
+        o.insert("name".into(), json!(self.name));
+        o.insert("type".into(), json!(self.connector));
+        o.insert("host".into(), json!(self.host));
+        o.insert("port".into(), json!(self.port));
+        o.insert("username".into(), json!(self.username));
+        if self.password_stdin {
+            let pw = read_input("-")?;
+            let pw = pw.strip_suffix('\n').unwrap_or(&pw);
+            let pw = pw.strip_suffix('\r').unwrap_or(pw);
+            o.insert("password".into(), json!(pw));
+        }
+        if let Some(m) = &self.ssl_mode {
+            o.insert("ssl_mode".into(), json!(m));
+        }
+        if let Some(f) = &self.ssl_root_cert {
+            o.insert(
+                "ssl_root_cert".into(),
+                json!(read_file(f, "--ssl-root-cert")?),
+            );
+        }
+        let v = &self.vault;
+        if v.vault_login_url.is_some() || v.vault_secret_url.is_some() {
+            let mut sm = Map::new();
+            sm.insert("login_url".into(), json!(v.vault_login_url));
+            if let Some(f) = &v.vault_credentials_file {
+                sm.insert(
+                    "credentials_payload".into(),
+                    json!(read_file(f, "--vault-credentials-file")?),
+                );
+            }
+            sm.insert("token_jsonpath".into(), json!(v.vault_token_jsonpath));
+            sm.insert("secret_url".into(), json!(v.vault_secret_url));
+            sm.insert("token_header_name".into(), json!(v.vault_token_header));
+            sm.insert("data_jsonpath".into(), json!(v.vault_data_jsonpath));
+            if let Some(ns) = &v.vault_namespace {
+                sm.insert("namespace".into(), json!(ns));
+            }
+            if let Some(f) = &v.vault_ca_cert {
+                sm.insert("ca_cert".into(), json!(read_file(f, "--vault-ca-cert")?));
+            }
+            o.insert("secrets_management".into(), Value::Object(sm));
+        }
+        Ok(Value::Object(o))
+    }
+}
+
+/// The request with its secrets masked, for `--dry-run`.
+fn masked(body: &Value) -> Value {
+    let mut b = body.clone();
+    mask_in(&mut b);
+    b
+}
+
+fn mask_in(v: &mut Value) {
+    if let Some(o) = v.as_object_mut() {
+        for (k, val) in o.iter_mut() {
+            if (k == "password" || k == "credentials_payload") && !val.is_null() {
+                *val = json!(MASK);
+            } else {
+                mask_in(val);
+            }
+        }
+    }
+}
+
+/// `--dry-run`: the core's verdict and the request that would be sent.
+fn dry_run(
+    method: &str,
+    path: &str,
+    body: &Value,
+    report: &pgconnect_core::Report,
+    remote: &Remote,
+) -> Outcome {
+    let request = json!({"method": method, "path": path, "body": masked(body)});
+    let stdout = match remote.format {
+        Format::Json => json(&json!({"request": request, "report": report})),
+        Format::Text => format!(
+            "{method} {}{path}\n{}",
+            remote.server.trim_end_matches('/'),
+            json(&masked(body))
+        ),
+    };
+    Outcome {
+        stdout,
+        stderr: if report.diagnostics.is_empty() {
+            String::new()
+        } else {
+            report.render_text()
+        },
+        failed: !report.is_valid(),
+    }
+}
+
+/// `connections list`.
+#[derive(Debug, clap::Args)]
+pub struct List {
+    #[command(flatten)]
+    remote: Remote,
+}
+
+/// `… --id ID`.
+#[derive(Debug, clap::Args)]
+pub struct ById {
+    /// The record's id.
+    #[arg(long)]
+    id: i64,
+    #[command(flatten)]
+    remote: Remote,
+}
+
+/// `connections test`.
+#[derive(Debug, clap::Args)]
+pub struct TestConnection {
+    /// The connection's id.
+    #[arg(long)]
+    id: i64,
+    /// Database to log in to (default: the user name, as libpq does).
+    #[arg(long)]
+    database: Option<String>,
+    /// Schema to audit.
+    #[arg(long)]
+    schema: Option<String>,
+    /// Audit as an enrichment datastore's role (CREATE and writes too).
+    #[arg(long)]
+    enrichment: bool,
+    #[command(flatten)]
+    remote: Remote,
+}
+
+fn connection_line(c: &Value) -> String {
+    format!(
+        "{:>4}  {:<24} {}@{}:{}  ssl_mode={}  password {}  datastores {}\n",
+        c["id"],
+        c["name"].as_str().unwrap_or(""),
+        c["username"].as_str().unwrap_or(""),
+        c["host"].as_str().unwrap_or(""),
+        c["port"],
+        c["ssl_mode"].as_str().unwrap_or("prefer"),
+        if c["password_set"] == true {
+            "set"
+        } else {
+            "not set"
+        },
+        c["datastore_count"]
+    )
+}
+
+/// A check's report as text; exit 1 unless it connected with everything in place.
+fn check_outcome(remote: &Remote, answer: &Answer) -> Outcome {
+    let mut out = remote.outcome(answer, |b| {
+        serde_json::from_value::<pgconnect_core::check::CheckReport>(b.clone())
+            .map(|r| r.render_text())
+            .unwrap_or_else(|_| json(b))
+    });
+    if (200..300).contains(&answer.status) {
+        let passed =
+            serde_json::from_value::<pgconnect_core::check::CheckReport>(answer.body.clone())
+                .is_ok_and(|r| r.passed());
+        out.failed = !passed;
+    }
+    out
+}
+
+pub fn connections(command: &Connections) -> Result<Outcome, Unreadable> {
+    match command {
+        Connections::Create(a) => {
+            let body = a.body()?;
+            let (report, _) = pgconnect_core::analyze_connection(&body);
+            if a.dry_run {
+                return Ok(dry_run(
+                    "POST",
+                    "/api/connections",
+                    &body,
+                    &report,
+                    &a.remote,
+                ));
+            }
+            if !report.is_valid() {
+                return Ok(Outcome::rejected(&report));
+            }
+            let answer = a.remote.call("POST", "/api/connections", Some(&body))?;
+            Ok(a.remote.outcome(&answer, |c| {
+                format!("created connection\n{}", connection_line(c))
+            }))
+        }
+        Connections::List(a) => {
+            let answer = a.remote.call("GET", "/api/connections", None)?;
+            Ok(a.remote.outcome(&answer, |b| {
+                b.as_array()
+                    .map_or_else(String::new, |cs| cs.iter().map(connection_line).collect())
+            }))
+        }
+        Connections::Test(a) => {
+            let mut body = Map::new();
+            if let Some(d) = &a.database {
+                body.insert("database".into(), json!(d));
+            }
+            if let Some(s) = &a.schema {
+                body.insert("schema".into(), json!(s));
+            }
+            if a.enrichment {
+                body.insert("kind".into(), json!("enrichment"));
+            }
+            let answer = a.remote.call(
+                "POST",
+                &format!("/api/connections/{}/test", a.id),
+                Some(&Value::Object(body)),
+            )?;
+            Ok(check_outcome(&a.remote, &answer))
+        }
+        Connections::Delete(a) => {
+            let answer = a
+                .remote
+                .call("DELETE", &format!("/api/connections/{}", a.id), None)?;
+            Ok(a.remote
+                .outcome(&answer, |_| format!("deleted connection {}\n", a.id)))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// datastores
+
+/// Datastores on the server.
+#[derive(Debug, clap::Subcommand)]
+pub enum Datastores {
+    /// Create a datastore on a stored connection.
+    #[command(
+        after_help = "Example:\n  pgconnect datastores create --name orders --connection-name warehouse \\\n    --database analytics --schema public --teams Finance,Public --trigger-catalog"
+    )]
+    Create(CreateDatastore),
+    /// List the datastores your teams see.
+    List(List),
+    /// Show one datastore.
+    Get(ById),
+    /// Test a datastore's connection live.
+    Verify(ById),
+    /// Delete a datastore.
+    Delete(ById),
+    /// Link an enrichment datastore to a source datastore, or unlink it.
+    Enrichment(EnrichmentLink),
+}
+
+/// `datastores create`.
+#[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("connection").required(true).args(["connection_name", "connection_id"]))]
+pub struct CreateDatastore {
+    /// Display name.
+    #[arg(long)]
+    name: String,
+    /// The stored connection, by name.
+    #[arg(long)]
+    connection_name: Option<String>,
+    /// The stored connection, by id.
+    #[arg(long)]
+    connection_id: Option<i64>,
+    /// Database.
+    #[arg(long)]
+    database: String,
+    /// Schema.
+    #[arg(long)]
+    schema: String,
+    /// Teams that see it, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "Public")]
+    teams: Vec<String>,
+    /// An enrichment datastore (results are written there).
+    #[arg(long)]
+    enrichment_only: bool,
+    /// Prefix of the tables written into an enrichment datastore.
+    #[arg(long)]
+    enrichment_prefix: Option<String>,
+    /// Discover the catalog right after creation.
+    #[arg(long)]
+    trigger_catalog: bool,
+    /// Validate and print the request without sending it.
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    remote: Remote,
+}
+
+/// `datastores enrichment`.
+#[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("action").required(true).args(["link", "unlink"]))]
+pub struct EnrichmentLink {
+    /// The source datastore.
+    #[arg(long)]
+    id: i64,
+    /// The enrichment datastore to link.
+    #[arg(long)]
+    link: Option<i64>,
+    /// Remove the link.
+    #[arg(long)]
+    unlink: bool,
+    #[command(flatten)]
+    remote: Remote,
+}
+
+fn datastore_text(d: &Value) -> String {
+    let c = &d["connection"];
+    let mut s = format!(
+        "{:>4}  {:<24} {}  {}.{} on {} ({}@{}:{})  teams {}\n",
+        d["id"],
+        d["name"].as_str().unwrap_or(""),
+        if d["enrich_only"] == true {
+            "enrichment"
+        } else {
+            "source    "
+        },
+        d["database"].as_str().unwrap_or(""),
+        d["schema"].as_str().unwrap_or(""),
+        c["name"].as_str().unwrap_or(""),
+        c["username"].as_str().unwrap_or(""),
+        c["host"].as_str().unwrap_or(""),
+        c["port"],
+        d["teams"]
+            .as_array()
+            .map(|t| t
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(","))
+            .unwrap_or_default()
+    );
+    if let Some(e) = d["enrichment_datastore"].as_object() {
+        s.push_str(&format!(
+            "      enrichment: {} ({})\n",
+            e["name"].as_str().unwrap_or(""),
+            e["id"]
+        ));
+    }
+    s
+}
+
+pub fn datastores(command: &Datastores) -> Result<Outcome, Unreadable> {
+    match command {
+        Datastores::Create(a) => {
+            let mut body = Map::new();
+            body.insert("name".into(), json!(a.name));
+            body.insert("teams".into(), json!(a.teams));
+            body.insert("database".into(), json!(a.database));
+            body.insert("schema".into(), json!(a.schema));
+            body.insert("enrich_only".into(), json!(a.enrichment_only));
+            body.insert("trigger_catalog".into(), json!(a.trigger_catalog));
+            if let Some(p) = &a.enrichment_prefix {
+                body.insert("enrichment_prefix".into(), json!(p));
+            }
+            // the core validates with a stand-in id; a name is resolved through the server's list
+            body.insert("connection_id".into(), json!(a.connection_id.unwrap_or(1)));
+            let report = pgconnect_core::validate(&Value::Object(body.clone()));
+            if a.dry_run {
+                if let Some(n) = &a.connection_name {
+                    body.remove("connection_id");
+                    body.insert("connection_name".into(), json!(n));
+                }
+                let body = Value::Object(body);
+                return Ok(dry_run(
+                    "POST",
+                    "/api/datastores",
+                    &body,
+                    &report,
+                    &a.remote,
+                ));
+            }
+            if !report.is_valid() {
+                return Ok(Outcome::rejected(&report));
+            }
+            if let Some(name) = &a.connection_name {
+                let list = a.remote.call("GET", "/api/connections", None)?;
+                if !(200..300).contains(&list.status) {
+                    return Ok(a.remote.outcome(&list, |_| String::new()));
+                }
+                let found: Vec<&Value> = list
+                    .body
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|c| c.get("name").and_then(Value::as_str) == Some(name.as_str()))
+                    .collect();
+                let [c] = found.as_slice() else {
+                    return Ok(Outcome {
+                        stdout: String::new(),
+                        stderr: format!(
+                            "error: there is no connection named {name:?}\n  help: `pgconnect \
+                             connections list` shows them\n"
+                        ),
+                        failed: true,
+                    });
+                };
+                body.insert(
+                    "connection_id".into(),
+                    c.get("id").cloned().unwrap_or(Value::Null),
+                );
+            }
+            let body = Value::Object(body);
+            let answer = a.remote.call("POST", "/api/datastores", Some(&body))?;
+            Ok(a.remote.outcome(&answer, |d| {
+                format!("created datastore\n{}", datastore_text(d))
+            }))
+        }
+        Datastores::List(a) => {
+            let answer = a.remote.call("GET", "/api/datastores", None)?;
+            Ok(a.remote.outcome(&answer, |b| {
+                b.as_array()
+                    .map_or_else(String::new, |ds| ds.iter().map(datastore_text).collect())
+            }))
+        }
+        Datastores::Get(a) => {
+            let answer = a
+                .remote
+                .call("GET", &format!("/api/datastores/{}", a.id), None)?;
+            Ok(a.remote.outcome(&answer, datastore_text))
+        }
+        Datastores::Verify(a) => {
+            let answer = a.remote.call(
+                "POST",
+                &format!("/api/datastores/{}/connection", a.id),
+                None,
+            )?;
+            Ok(check_outcome(&a.remote, &answer))
+        }
+        Datastores::Delete(a) => {
+            let answer = a
+                .remote
+                .call("DELETE", &format!("/api/datastores/{}", a.id), None)?;
+            Ok(a.remote
+                .outcome(&answer, |_| format!("deleted datastore {}\n", a.id)))
+        }
+        Datastores::Enrichment(a) => {
+            let (method, path) = match a.link {
+                Some(e) => ("PATCH", format!("/api/datastores/{}/enrichment/{e}", a.id)),
+                None => ("DELETE", format!("/api/datastores/{}/enrichment", a.id)),
+            };
+            let answer = a.remote.call(method, &path, None)?;
+            Ok(a.remote.outcome(&answer, datastore_text))
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! `pgconnect connections …` and `pgconnect datastores …` against a running `pgconnect serve`
+//! and a real PostgreSQL: the Qualytics CLI's flow, --dry-run, --format json, exit codes.
+
+#![cfg(unix)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use pgconnect_testkit::pg::PgOptions;
+use pgconnect_testkit::shop::{self, DB, PASSWORD, READER, SCHEMA};
+use serde_json::Value;
+
+/// Runs `pgconnect ARGS` against `server` with `token`, `stdin` on standard input.
+fn cli(server: &str, token: Option<&str>, args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pgconnect"));
+    cmd.args(args)
+        .env("PGCONNECT_SERVER", format!("http://{server}"))
+        .env_remove("PGCONNECT_TOKEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(t) = token {
+        cmd.env("PGCONNECT_TOKEN", t);
+    }
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn the_qualytics_cli_flow_against_a_running_server() {
+    let pg = shop::start(PgOptions::default()).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let dev = common::token(data.path(), "developer", &["Finance"]);
+    let viewer = common::token(data.path(), "viewer", &["Finance"]);
+    let (mut server, addr, _stdout) = common::start(data.path());
+    let port = pg.port().to_string();
+    let create = [
+        "connections",
+        "create",
+        "--type",
+        "postgresql",
+        "--name",
+        "warehouse",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--username",
+        READER,
+        "--password-stdin",
+        "--ssl-mode",
+        "disable",
+    ];
+
+    // dry run: validated locally, password masked, nothing sent
+    let mut dry = create.to_vec();
+    dry.extend(["--dry-run", "--format", "json"]);
+    let (code, out, _) = cli(&addr, Some(&dev), &dry, &format!("{PASSWORD}\n"));
+    assert_eq!(code, 0, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["request"]["body"]["password"], "********");
+    assert!(!out.contains(PASSWORD));
+    // no token: exit 2, says how to get one
+    let (code, _, err) = cli(&addr, None, &["connections", "list"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("pgconnect token create"), "{err}");
+    // a viewer may not create: exit 1, the server's words
+    let (code, _, err) = cli(&addr, Some(&viewer), &create, PASSWORD);
+    assert_eq!(code, 1);
+    assert!(err.contains("developer role"), "{err}");
+
+    let (code, out, err) = cli(&addr, Some(&dev), &create, &format!("{PASSWORD}\n"));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("warehouse") && out.contains("password set"),
+        "{out}"
+    );
+    let (code, out, _) = cli(
+        &addr,
+        Some(&viewer),
+        &["connections", "list", "--format", "json"],
+        "",
+    );
+    assert_eq!(code, 0);
+    let list: Value = serde_json::from_str(&out).unwrap();
+    let cid = list[0]["id"].as_i64().unwrap().to_string();
+    assert!(!out.contains(PASSWORD));
+    // the stored password (read from stdin, newline trimmed) logs in
+    let (code, out, _) = cli(
+        &addr,
+        Some(&viewer),
+        &[
+            "connections",
+            "test",
+            "--id",
+            &cid,
+            "--database",
+            DB,
+            "--schema",
+            SCHEMA,
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Connected to PostgreSQL"), "{out}");
+
+    // datastores by connection name
+    let (code, out, err) = cli(
+        &addr,
+        Some(&dev),
+        &[
+            "datastores",
+            "create",
+            "--name",
+            "orders",
+            "--connection-name",
+            "warehouse",
+            "--database",
+            DB,
+            "--schema",
+            SCHEMA,
+            "--teams",
+            "Finance",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("orders") && out.contains("source"), "{out}");
+    let (code, _, err) = cli(
+        &addr,
+        Some(&dev),
+        &[
+            "datastores",
+            "create",
+            "--name",
+            "x",
+            "--connection-name",
+            "nope",
+            "--database",
+            DB,
+            "--schema",
+            SCHEMA,
+        ],
+        "",
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("no connection named \"nope\""), "{err}");
+    let (code, out, err) = cli(
+        &addr,
+        Some(&dev),
+        &[
+            "datastores",
+            "create",
+            "--name",
+            "results",
+            "--connection-id",
+            &cid,
+            "--database",
+            DB,
+            "--schema",
+            "results",
+            "--enrichment-only",
+            "--enrichment-prefix",
+            "qa",
+            "--format",
+            "json",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let eid = serde_json::from_str::<Value>(&out).unwrap()["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let (_, out, _) = cli(
+        &addr,
+        Some(&viewer),
+        &["datastores", "list", "--format", "json"],
+        "",
+    );
+    let list: Value = serde_json::from_str(&out).unwrap();
+    let sid = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "orders")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let (code, out, _) = cli(
+        &addr,
+        Some(&dev),
+        &["datastores", "enrichment", "--id", &sid, "--link", &eid],
+        "",
+    );
+    assert_eq!(code, 0);
+    assert!(out.contains("enrichment: results"), "{out}");
+    let (code, out, _) = cli(
+        &addr,
+        Some(&viewer),
+        &["datastores", "get", "--id", &sid],
+        "",
+    );
+    assert_eq!(code, 0);
+    assert!(out.contains("enrichment: results"), "{out}");
+    let (code, out, _) = cli(
+        &addr,
+        Some(&viewer),
+        &["datastores", "verify", "--id", &sid],
+        "",
+    );
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = cli(
+        &addr,
+        Some(&dev),
+        &["datastores", "enrichment", "--id", &sid, "--unlink"],
+        "",
+    );
+    assert_eq!(code, 0);
+    assert!(!out.contains("enrichment:"), "{out}");
+    // the reader audited as an enrichment role lacks CREATE: the test says so, exit 1
+    let (code, out, _) = cli(
+        &addr,
+        Some(&viewer),
+        &[
+            "connections",
+            "test",
+            "--id",
+            &cid,
+            "--database",
+            DB,
+            "--schema",
+            SCHEMA,
+            "--enrichment",
+        ],
+        "",
+    );
+    assert_eq!(code, 1, "{out}");
+    // in use: refused with the server's reason
+    let (code, _, err) = cli(
+        &addr,
+        Some(&dev),
+        &["connections", "delete", "--id", &cid],
+        "",
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("used by 2 datastores"), "{err}");
+    for id in [&sid, &eid] {
+        assert_eq!(
+            cli(&addr, Some(&dev), &["datastores", "delete", "--id", id], "").0,
+            0
+        );
+    }
+    let (code, out, _) = cli(
+        &addr,
+        Some(&dev),
+        &["connections", "delete", "--id", &cid],
+        "",
+    );
+    assert_eq!(code, 0, "{out}");
+    // unreachable server: exit 2
+    let (code, _, err) = cli("127.0.0.1:9", Some(&dev), &["datastores", "list"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot reach the server"), "{err}");
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    let _ = server.wait();
+}
