@@ -10,9 +10,7 @@
 
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt as _;
+use axum::http::{StatusCode, header};
 use pgconnect_live::check::{CheckOptions, CheckReport};
 mod common;
 
@@ -20,7 +18,6 @@ use pgconnect_server::{AppState, Config, MAX_BODY_BYTES, app};
 use pgconnect_testkit::pg::PgOptions;
 use pgconnect_testkit::shop::{self, DB, PASSWORD, READER, RESULTS, SCHEMA, WRITER};
 use serde_json::{Value, json};
-use tower::ServiceExt as _;
 
 async fn state(config: Config) -> AppState {
     common::state(config).await
@@ -42,28 +39,7 @@ async fn send(
     uri: &str,
     body: Vec<u8>,
 ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let response = app
-        .oneshot(
-            Request::builder()
-                .method(method)
-                .uri(uri)
-                .header(header::CONTENT_TYPE, "application/json")
-                .header(header::AUTHORIZATION, format!("Bearer {}", common::admin()))
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    (status, headers, bytes)
+    common::call(&app, method, uri, Some(&common::admin()), &[], body).await
 }
 
 async fn post_json(app: axum::Router, uri: &str, body: &Value) -> (StatusCode, Value) {

@@ -91,21 +91,12 @@ pub async fn update(
     let id = id(&raw, "connection")?;
     let patch = json_required(body)?;
     let Some(patch) = patch.as_object() else {
-        let mut r = Report::new();
-        r.push(Diagnostic::error(
-            "field/wrong-type",
-            &pgconnect_core::Path::ROOT,
+        return Ok(not_an_object(
             "the body must be an object of the fields to change",
             "send e.g. {\"port\": 6432} or {\"password\": \"…\"}",
         ));
-        return Ok(invalid(r));
     };
-    let (_, stored) = state
-        .registry
-        .open_connection(id)
-        .await
-        .map_err(registry_error)?
-        .ok_or_else(|| ApiError::not_found("connection", &raw))?;
+    let (_, stored) = open(&state, id, &raw).await?;
     let merged = match merge(&stored, patch) {
         Ok(m) => m,
         Err(report) => return Ok(invalid(report)),
@@ -177,21 +168,12 @@ pub async fn test(
     let id = id(&raw, "connection")?;
     let overrides = json_body(body, true)?.unwrap_or_else(|| json!({}));
     let Some(overrides) = overrides.as_object() else {
-        let mut r = Report::new();
-        r.push(Diagnostic::error(
-            "field/wrong-type",
-            &pgconnect_core::Path::ROOT,
+        return Ok(not_an_object(
             "the body must be an object (fields to override for this test)",
             "send {} or e.g. {\"database\": \"analytics\", \"port\": 6432}",
         ));
-        return Ok(invalid(r));
     };
-    let (row, stored) = state
-        .registry
-        .open_connection(id)
-        .await
-        .map_err(registry_error)?
-        .ok_or_else(|| ApiError::not_found("connection", &raw))?;
+    let (row, stored) = open(&state, id, &raw).await?;
     let mut patch = overrides.clone();
     let database = take_text(&mut patch, "database");
     let schema = take_text(&mut patch, "schema");
@@ -226,6 +208,32 @@ pub async fn test(
         "connection": merged.value,
     });
     check_payload(&state, &payload, Some(Shape::Qualytics), Some(kind)).await
+}
+
+/// 422: the body is not a JSON object.
+fn not_an_object(message: &str, help: &str) -> Response {
+    let mut r = Report::new();
+    r.push(Diagnostic::error(
+        "field/wrong-type",
+        &pgconnect_core::Path::ROOT,
+        message,
+        help,
+    ));
+    invalid(r)
+}
+
+/// A stored connection with its secrets opened, or 404.
+async fn open(
+    state: &AppState,
+    id: i64,
+    raw: &str,
+) -> Result<(crate::registry::store::ConnectionRow, Value), ApiError> {
+    state
+        .registry
+        .open_connection(id)
+        .await
+        .map_err(registry_error)?
+        .ok_or_else(|| ApiError::not_found("connection", raw))
 }
 
 /// How well an `ssl_mode` protects the password: libpq's modes in order, absent = `prefer`.

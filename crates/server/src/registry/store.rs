@@ -353,23 +353,10 @@ impl Store {
         &self,
         write: &ConnectionWrite<'_>,
         now: &str,
-        seal: &(dyn Fn(i64, &str, &str) -> std::result::Result<Sealed, String> + Sync),
+        seal: Sealer<'_>,
     ) -> Result<i64> {
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(
-            "INSERT INTO connections (name, spec, created_at, updated_at) VALUES ($1, $2, $3, $3) \
-             RETURNING id",
-        )
-        .bind(write.name.to_owned())
-        .bind(write.spec.to_string())
-        .bind(now.to_owned())
-        .fetch_one(&mut *tx)
-        .await?;
-        let id: i64 = row.try_get("id")?;
-        for (field, plain) in &write.secrets {
-            let sealed = seal(id, field, plain).map_err(StoreError::Open)?;
-            put_secret(&mut tx, id, field, &sealed).await?;
-        }
+        let id = insert_connection(&mut tx, write, now, seal).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -381,7 +368,7 @@ impl Store {
         id: i64,
         write: &ConnectionWrite<'_>,
         now: &str,
-        seal: &(dyn Fn(i64, &str, &str) -> std::result::Result<Sealed, String> + Sync),
+        seal: Sealer<'_>,
     ) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
@@ -508,28 +495,12 @@ impl Store {
         d: &NewDatastore,
         connection: DatastoreConnection<'_>,
         now: &str,
-        seal: &(dyn Fn(i64, &str, &str) -> std::result::Result<Sealed, String> + Sync),
+        seal: Sealer<'_>,
     ) -> Result<i64> {
         let mut tx = self.pool.begin().await?;
         let connection_id = match connection {
             DatastoreConnection::Existing(id) => id,
-            DatastoreConnection::New(write) => {
-                let row = sqlx::query(
-                    "INSERT INTO connections (name, spec, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $3) RETURNING id",
-                )
-                .bind(write.name.to_owned())
-                .bind(write.spec.to_string())
-                .bind(now.to_owned())
-                .fetch_one(&mut *tx)
-                .await?;
-                let id: i64 = row.try_get("id")?;
-                for (field, plain) in &write.secrets {
-                    let sealed = seal(id, field, plain).map_err(StoreError::Open)?;
-                    put_secret(&mut tx, id, field, &sealed).await?;
-                }
-                id
-            }
+            DatastoreConnection::New(write) => insert_connection(&mut tx, write, now, seal).await?,
         };
         let teams = serde_json::to_string(&d.teams).unwrap_or_else(|_| "[]".to_owned());
         let row = sqlx::query(
@@ -716,16 +687,23 @@ pub struct CatalogRow {
     pub body: Option<Value>,
 }
 
-const CONNECTION_SELECT_ALL: &str = "SELECT c.id, c.name, c.spec, c.created_at, c.updated_at, \
-     (SELECT COUNT(*) FROM datastores d WHERE d.connection_id = c.id) AS datastores, \
-     (SELECT COUNT(*) FROM connection_secrets s WHERE s.connection_id = c.id AND s.field = 'password') AS pw, \
-     (SELECT COUNT(*) FROM connection_secrets s WHERE s.connection_id = c.id AND s.field = 'vault_credentials') AS vc \
-     FROM connections c ORDER BY c.id";
-const CONNECTION_SELECT_ONE: &str = "SELECT c.id, c.name, c.spec, c.created_at, c.updated_at, \
-     (SELECT COUNT(*) FROM datastores d WHERE d.connection_id = c.id) AS datastores, \
-     (SELECT COUNT(*) FROM connection_secrets s WHERE s.connection_id = c.id AND s.field = 'password') AS pw, \
-     (SELECT COUNT(*) FROM connection_secrets s WHERE s.connection_id = c.id AND s.field = 'vault_credentials') AS vc \
-     FROM connections c WHERE c.id = $1";
+/// A connection row with its datastore count and which secrets it has.
+macro_rules! connection_select {
+    ($tail:literal) => {
+        concat!(
+            "SELECT c.id, c.name, c.spec, c.created_at, c.updated_at, \
+             (SELECT COUNT(*) FROM datastores d WHERE d.connection_id = c.id) AS datastores, \
+             (SELECT COUNT(*) FROM connection_secrets s WHERE s.connection_id = c.id \
+               AND s.field = 'password') AS pw, \
+             (SELECT COUNT(*) FROM connection_secrets s WHERE s.connection_id = c.id \
+               AND s.field = 'vault_credentials') AS vc \
+             FROM connections c ",
+            $tail
+        )
+    };
+}
+const CONNECTION_SELECT_ALL: &str = connection_select!("ORDER BY c.id");
+const CONNECTION_SELECT_ONE: &str = connection_select!("WHERE c.id = $1");
 
 fn connection_row(r: &AnyRow) -> Result<ConnectionRow> {
     let spec: String = r.try_get("spec")?;
@@ -765,6 +743,33 @@ fn datastore_row(r: &AnyRow) -> Result<DatastoreRow> {
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
+}
+
+/// Seals a secret once the row's id is known.
+type Sealer<'a> = &'a (dyn Fn(i64, &str, &str) -> std::result::Result<Sealed, String> + Sync);
+
+/// Inserts a connection row and its sealed secrets inside `tx`; its id.
+async fn insert_connection(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    write: &ConnectionWrite<'_>,
+    now: &str,
+    seal: Sealer<'_>,
+) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO connections (name, spec, created_at, updated_at) VALUES ($1, $2, $3, $3) \
+         RETURNING id",
+    )
+    .bind(write.name.to_owned())
+    .bind(write.spec.to_string())
+    .bind(now.to_owned())
+    .fetch_one(&mut **tx)
+    .await?;
+    let id: i64 = row.try_get("id")?;
+    for (field, plain) in &write.secrets {
+        let sealed = seal(id, field, plain).map_err(StoreError::Open)?;
+        put_secret(tx, id, field, &sealed).await?;
+    }
+    Ok(id)
 }
 
 async fn put_secret(
