@@ -78,11 +78,13 @@ pub struct Unreadable(pub String);
 pub fn finish(result: Result<Outcome, Unreadable>) -> ExitCode {
     match result {
         Ok(o) => {
+            // A closed pipe (`| head -1`) is not an error of ours: write what the reader takes.
+            use std::io::Write as _;
             if !o.stdout.is_empty() {
-                print!("{}", ensure_newline(&o.stdout));
+                let _ = std::io::stdout().write_all(ensure_newline(&o.stdout).as_bytes());
             }
             if !o.stderr.is_empty() {
-                eprint!("{}", ensure_newline(&o.stderr));
+                let _ = std::io::stderr().write_all(ensure_newline(&o.stderr).as_bytes());
             }
             if o.failed {
                 ExitCode::from(1)

@@ -287,3 +287,22 @@ fn the_qualytics_cli_flow_against_a_running_server() {
         .status();
     let _ = server.wait();
 }
+
+/// `pgconnect token create | head -1`: a reader that stops early is not an error (no panic).
+#[test]
+fn a_closed_pipe_is_not_a_crash() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pgconnect"))
+        .args(["token", "create", "--role", "viewer", "--data-dir"])
+        .arg(data.path())
+        .env("PGCONNECT_SECRET_KEY", common::KEY)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0));
+}

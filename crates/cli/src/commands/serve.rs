@@ -1,7 +1,5 @@
 //! `pgconnect serve`: the HTTP server — live connection tests and the wizard.
 
-#![allow(clippy::print_stdout)]
-
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -84,21 +82,27 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
     runtime
         .block_on(pgconnect_server::serve(config, |started| {
             let addr = started.addr;
-            println!(
-                "pgconnect {} is serving on http://{addr}/",
+            let mut text = format!(
+                "pgconnect {} is serving on http://{addr}/\nRegistry: {location}\n",
                 env!("CARGO_PKG_VERSION")
             );
-            println!("Registry: {location}");
             if let Some(path) = &started.login_path {
-                println!(
+                text.push_str(&format!(
                     "First start: sign in as admin with this one-time link (valid 24 hours):\n  \
-                     http://{addr}{path}"
-                );
+                     http://{addr}{path}\n"
+                ));
             }
             if !has_web {
-                println!("(the wizard is not built: the page at / says how; the API is ready)");
+                text.push_str(
+                    "(the wizard is not built: the page at / says how; the API is ready)\n",
+                );
             }
-            println!("Press Ctrl-C to stop.");
+            text.push_str("Press Ctrl-C to stop.\n");
+            // the server keeps serving if nobody reads its standard output any more
+            use std::io::Write as _;
+            let mut out = std::io::stdout();
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
         }))
         .map_err(|e| Unreadable(format!("pgconnect serve: {e}")))?;
     Ok(Outcome::ok(String::new()))

@@ -1,7 +1,5 @@
 //! `pgconnect token create`: mint a bearer token for the server's API.
 
-#![allow(clippy::print_stdout)]
-
 use std::time::Duration;
 
 use pgconnect_server::auth::{Role, mint};
@@ -66,13 +64,11 @@ pub fn run(command: &Command) -> Result<Outcome, Unreadable> {
     } else {
         format!("teams {}", args.teams.join(", "))
     };
-    println!(
-        "A {} token for {:?}, {teams}, valid {} days (key {}):",
+    Ok(Outcome::ok(format!(
+        "A {} token for {:?}, {teams}, valid {} days (key {}):\n{token}\n",
         role.as_str(),
         args.subject,
         args.days,
         keys.id()
-    );
-    println!("{token}");
-    Ok(Outcome::ok(String::new()))
+    )))
 }
