@@ -3,7 +3,7 @@
 # and Chromium, OpenBao from PyPI, the wasm32 target, wasm-bindgen-cli and wasm-pack from crates.io,
 # wasm-opt and the JS test tools from npm) and runs formatting and lint checks, the purity proof of
 # the core, the Rust test suite (unit, snapshot, CLI, and live tests against throwaway PostgreSQL and
-# OpenBao servers), the npm package's tests in Node and headless Chromium, and its JS consumer tests.
+# OpenBao servers), schemathesis against the server's OpenAPI document, the npm package's tests in Node and headless Chromium, and its JS consumer tests.
 # Idempotent. Long fuzzing and benchmarks have their own commands (scripts/fuzz.sh, scripts/bench.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +33,9 @@ fi
 
 echo "==> tests"
 cargo test --workspace --locked
+
+echo "==> the server against its OpenAPI document (schemathesis, 60 s)"
+scripts/schemathesis.sh
 
 echo "==> the npm package: build, then its tests in Node and in headless Chromium"
 scripts/build-pkg.sh

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a relation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TableKind {
     /// An ordinary table.
@@ -44,6 +45,7 @@ impl TableKind {
 
 /// One column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Column {
     /// Name.
     pub name: String,
@@ -55,6 +57,7 @@ pub struct Column {
 
 /// Why a column suits incremental scans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum IncrementalReason {
     /// `timestamp` / `timestamptz`: rows newer than the last scan.
@@ -69,6 +72,7 @@ pub enum IncrementalReason {
 
 /// A column an incremental scan could follow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IncrementalCandidate {
     /// The column.
     pub column: String,
@@ -78,6 +82,7 @@ pub struct IncrementalCandidate {
 
 /// One table or view.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Table {
     /// Name (unquoted).
     pub name: String,
@@ -97,6 +102,7 @@ pub struct Table {
 
 /// What discovery found in one schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Catalog {
     /// Database.
     pub database: String,

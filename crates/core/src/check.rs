@@ -12,6 +12,7 @@ use crate::vault::VaultError;
 
 /// The steps of a check, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum StageName {
     /// The payload is checked by the core.
@@ -67,6 +68,7 @@ impl StageName {
 
 /// A stage's outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// Done.
@@ -80,6 +82,7 @@ pub enum Outcome {
 
 /// One stage of the check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StageReport {
     /// Which stage.
     pub name: StageName,
@@ -93,6 +96,7 @@ pub struct StageReport {
 
 /// `connected` or `failed`, as in the CRAFT test answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// The role logged in and the server answered.
@@ -103,6 +107,7 @@ pub enum Status {
 
 /// What the TLS handshake established.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TlsInfo {
     /// `TLSv1.3` or `TLSv1.2`.
     pub protocol: String,
@@ -120,6 +125,7 @@ pub struct TlsInfo {
 
 /// A privilege the role lacks, with the statement that grants it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MissingPrivilege {
     /// `CONNECT`, `USAGE`, `CREATE`, `SELECT`, `INSERT, UPDATE, DELETE`, …
     pub privilege: String,
@@ -131,6 +137,7 @@ pub struct MissingPrivilege {
 
 /// The privilege audit for the datastore's kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PrivilegeAudit {
     /// Source or enrichment.
     pub kind: DatastoreKind,
@@ -146,6 +153,7 @@ pub struct PrivilegeAudit {
 
 /// Advice that is not a failure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Recommendation {
     /// Stable identifier, e.g. `server/track-commit-timestamp`.
     pub code: String,
@@ -158,6 +166,7 @@ pub struct Recommendation {
 
 /// Why the check failed: a vault failure, or a connection/audit failure explained by the core.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum CheckError {
     /// The vault flow failed (it carries `stage`: `login` or `read`).
@@ -179,6 +188,7 @@ impl CheckError {
 
 /// Which `${key}`s the vault resolved (names only, never values).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SecretsSummary {
     /// Referenced keys the secret had.
     pub keys_resolved: Vec<String>,
@@ -188,6 +198,7 @@ pub struct SecretsSummary {
 
 /// The answer of Test Connection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckReport {
     /// True when the role logged in and the server answered.
     pub connected: bool,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize, Serializer};
 /// How bad a finding is. Only [`Severity::Error`] makes a payload invalid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Severity {
     /// The payload cannot be used as it is.
@@ -40,10 +41,12 @@ impl fmt::Display for Severity {
 
 /// One finding about one place in the input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Diagnostic {
     /// Stable identifier, `area/what`, e.g. `connection/port-out-of-range`. Tools match on it.
     #[cfg_attr(feature = "ts", ts(type = "string"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub code: Cow<'static, str>,
     /// How bad it is.
     pub severity: Severity,
@@ -211,6 +214,7 @@ fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
 
 /// The JSON form of a [`Report`] (what `Report` serialises as): validity and counts up front.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "Report"))]
 pub struct ReportJson {
     /// True when no diagnostic is an error.

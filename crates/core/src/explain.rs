@@ -18,6 +18,7 @@ use crate::model::{DatastoreKind, SslMode};
 /// A client-side failure, as a caller that made the connection classifies it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ClientFailure {
     /// TCP connection refused.
@@ -37,6 +38,7 @@ pub enum ClientFailure {
 /// What the caller knows of the connection that failed; used to write fix SQL when the message
 /// itself does not name the role, database or schema.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct ErrorContext {
     /// Role that connected.
@@ -61,6 +63,7 @@ pub struct ErrorContext {
 
 /// A connection failure to explain.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct ErrorInput {
     /// Five-character SQLSTATE, for server errors.
@@ -83,6 +86,7 @@ pub struct ErrorInput {
 /// A form field to highlight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Field {
     /// host
@@ -116,6 +120,7 @@ pub enum Field {
 /// The explanation: stable `code`, a `title`, the `cause`, the `fix`, optionally the SQL and the
 /// pg_hba.conf line that fix it, and the fields to highlight.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Explanation {
     /// Stable identifier, e.g. `auth/password-failed`.

@@ -12,6 +12,7 @@ use crate::scram::ScramVerifier;
 
 /// What to write a script for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GrantOptions {
     /// Source (read-only) or enrichment (read-write).
@@ -39,12 +40,14 @@ pub struct GrantOptions {
 
 /// A generated text, with the warnings found while writing it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Generated {
     /// The SQL (or configuration line).
     pub text: String,
     /// Warnings and notes; never errors (those make the call fail).
     #[cfg_attr(feature = "ts", ts(as = "crate::diagnostic::ReportJson"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::diagnostic::ReportJson))]
     pub report: Report,
 }
 

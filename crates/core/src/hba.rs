@@ -10,6 +10,7 @@ use crate::ident::name_diagnostic;
 
 /// What the line should allow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HbaOptions {
     /// The role that connects.

@@ -22,6 +22,7 @@ pub struct JsonPath {
 
 /// Why a JSONPath does not compile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct JsonPathError {
     /// 1-based character position where the path stops making sense, when known.

@@ -14,6 +14,7 @@ use crate::secret::Secret;
 /// Which request body a payload is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Shape {
     /// Qualytics-style `POST /api/datastores`.
@@ -36,6 +37,7 @@ impl Shape {
 /// What the datastore is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum DatastoreKind {
     /// Read-only: the platform reads, profiles and scans it.
@@ -59,6 +61,7 @@ impl DatastoreKind {
 /// The kind of database behind a connection. Only PostgreSQL today; the enum leaves room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Connector {
     /// PostgreSQL (`"type": "postgresql"`, any case).
@@ -98,6 +101,7 @@ impl Connector {
 /// libpq's `sslmode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum SslMode {
     /// Never encrypt.
@@ -315,6 +319,7 @@ impl SecretsManagement {
 /// A stored connection's id: Qualytics uses integers, other registries strings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ConnectionId {
     /// An integer id.

@@ -13,6 +13,7 @@ use crate::model::{ConnectionId, SslMode};
 /// Either request body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "DatastorePayload"))]
 pub enum DatastorePayload {
     /// `POST /api/datastores`
@@ -24,6 +25,7 @@ pub enum DatastorePayload {
 /// A Qualytics-style `POST /api/datastores` body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct QualyticsDatastore {
     /// Datastore name.
@@ -60,6 +62,7 @@ pub struct QualyticsDatastore {
 /// The `connection` of a Qualytics body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct QualyticsConnection {
     /// The connection's own name.
@@ -90,6 +93,7 @@ pub struct QualyticsConnection {
 /// A CRAFT-style `POST /assets/data` body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct CraftAsset {
     /// Asset name.
@@ -112,6 +116,7 @@ pub struct CraftAsset {
 /// The `config` of a CRAFT body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct CraftConfig {
     /// Host name or address.
@@ -135,6 +140,7 @@ pub struct CraftConfig {
 /// The `credentials` of a CRAFT body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CraftCredentials {
     /// Role.
@@ -146,6 +152,7 @@ pub struct CraftCredentials {
 /// A port as the bodies write it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Port {
     /// `5432`
@@ -157,6 +164,7 @@ pub enum Port {
 /// The vault settings of the Secrets Management option.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct SecretsManagementSettings {
     /// `POST` here to log in, e.g. `https://vault:8200/v1/auth/userpass/login/<user>`.
@@ -182,6 +190,7 @@ pub struct SecretsManagementSettings {
 /// The credentials payload: JSON text as a form holds it, or the object itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum CredentialsPayload {
     /// `"{\"password\": \"…\"}"`

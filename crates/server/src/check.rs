@@ -1,5 +1,6 @@
 //! The Test Connection routes.
 
+use crate::api::views::{ErrorBody, Unprocessable};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
@@ -19,6 +20,23 @@ pub struct KindQuery {
 }
 
 /// `POST /api/datastores/connection`: a Qualytics `POST /api/datastores` body.
+#[utoipa::path(
+    post,
+    operation_id = "datastore_connection",
+    path = "/api/datastores/connection",
+    tag = "checks",
+    summary = "Test Connection for a Qualytics datastore body",
+    params(("kind" = Option<pgconnect_core::DatastoreKind>, Query, description = "`source` (default) or `enrichment`: which privileges to audit")),
+    request_body(content = pgconnect_core::wire::QualyticsDatastore, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The live check (connected or not, with the explanation)", body = pgconnect_core::check::CheckReport),
+        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
+        (status = 422, description = "Invalid: the core's report, or a refusal naming the field", body = Unprocessable),
+        (status = 429, description = "Too many live checks at once; retry after Retry-After", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    ),
+)]
 pub async fn datastore_connection(
     State(state): State<AppState>,
     _caller: Caller,
@@ -29,6 +47,23 @@ pub async fn datastore_connection(
 }
 
 /// `POST /api/connections/test`: either shape.
+#[utoipa::path(
+    post,
+    operation_id = "connection_test",
+    path = "/api/connections/test",
+    tag = "checks",
+    summary = "Test Connection for either body shape",
+    params(("kind" = Option<pgconnect_core::DatastoreKind>, Query, description = "`source` (default) or `enrichment`: which privileges to audit")),
+    request_body(content = pgconnect_core::wire::DatastorePayload, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The live check", body = pgconnect_core::check::CheckReport),
+        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
+        (status = 422, description = "Invalid: the core's report, or a refusal naming the field", body = Unprocessable),
+        (status = 429, description = "Too many live checks at once; retry after Retry-After", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    ),
+)]
 pub async fn connection_test(
     State(state): State<AppState>,
     _caller: Caller,

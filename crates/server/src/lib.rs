@@ -23,6 +23,7 @@ pub mod api;
 pub mod auth;
 mod check;
 mod error;
+pub mod openapi;
 pub mod registry;
 mod web;
 
@@ -135,6 +136,7 @@ pub fn app(state: AppState) -> Router {
     let web = web::service(state.config.web_dir.as_deref());
     Router::new()
         .route("/healthz", get(health))
+        .route("/api/openapi.json", get(openapi::document))
         .route(
             "/api/datastores/connection",
             post(check::datastore_connection),
@@ -186,7 +188,8 @@ pub fn app(state: AppState) -> Router {
             "/assets/data/{id}",
             get(api::assets::get)
                 .post(api::assets::action)
-                .delete(api::assets::delete),
+                .delete(api::assets::delete)
+                .fallback(api::assets::method_not_allowed),
         )
         .route("/api", axum::routing::any(error::api_not_found))
         .route("/api/{*rest}", axum::routing::any(error::api_not_found))
@@ -206,11 +209,20 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn health() -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({
-        "status": "ok",
-        "version": env!("CARGO_PKG_VERSION"),
-    }))
+#[utoipa::path(
+    get,
+    operation_id = "health",
+    path = "/healthz",
+    tag = "server",
+    summary = "Liveness",
+    security(()),
+    responses((status = 200, description = "The server runs", body = api::views::Health)),
+)]
+async fn health() -> axum::Json<api::views::Health> {
+    axum::Json(api::views::Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
 }
 
 /// One line per request: method, route (the pattern, not the raw path), status, time.

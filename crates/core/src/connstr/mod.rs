@@ -23,6 +23,7 @@ use crate::secret::Secret;
 /// Which syntax a connection string was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Format {
     /// `postgresql://user@host:5432/db?sslmode=require`

@@ -2,17 +2,18 @@
 //! `X-Project-ID` header. An asset is a datastore with its own connection; its credentials are
 //! sealed like any connection's and never appear in an answer.
 
+use crate::api::views::{AssetView, ErrorBody, Unprocessable};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use pgconnect_core::Shape;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::datastores::{insert, verify_row, visible};
-use super::{id, invalid, json_required, store_error};
+use super::{id, invalid, json_required, store_error, views};
 use crate::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
@@ -35,7 +36,47 @@ fn project(headers: &HeaderMap) -> Result<String, ApiError> {
     })
 }
 
+/// `/assets/data/{id}` takes GET and DELETE, `/assets/data/{id}:test` takes POST; axum routes both
+/// as one path, so the 405 and its `Allow` are worked out here from the path.
+pub async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    let allow = if uri.path().ends_with(":test") {
+        "POST"
+    } else {
+        "GET,HEAD,DELETE"
+    };
+    let mut response = crate::error::method_not_allowed(method, uri)
+        .await
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    response
+}
+
 /// `POST /assets/data`.
+#[utoipa::path(
+    post,
+    operation_id = "assets_create",
+    path = "/assets/data",
+    tag = "assets",
+    summary = "Register a CRAFT data connection",
+    params(("X-Project-ID" = String, Header, description = "The CRAFT project", pattern = r"^[!-~]+$")),
+    request_body(content = pgconnect_core::wire::CraftAsset, content_type = "application/json",
+        example = json!({"name": "orders", "type": "postgresql",
+            "config": {"host": "db.example.com", "port": 5432, "database": "shop", "schema": "public"},
+            "credentials": {"username": "craft_ro", "password": "…"}})),
+    responses(
+        (status = 201, description = "Registered", body = AssetView),
+        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 403, description = "The token's role or teams do not allow it", body = ErrorBody),
+        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
+        (status = 409, description = "It conflicts with what is stored", body = ErrorBody),
+        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
+        (status = 422, description = "Invalid: the core's report, or a refusal naming the field", body = Unprocessable),
+        (status = 503, description = "The registry's store failed", body = ErrorBody),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -59,6 +100,20 @@ pub async fn create(
 }
 
 /// `GET /assets/data`.
+#[utoipa::path(
+    get,
+    operation_id = "assets_list",
+    path = "/assets/data",
+    tag = "assets",
+    summary = "The project's data connections",
+    params(("X-Project-ID" = String, Header, description = "The CRAFT project", pattern = r"^[!-~]+$")),
+    responses(
+        (status = 200, description = "The assets", body = Vec<AssetView>),
+        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 503, description = "The registry's store failed", body = ErrorBody),
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -82,39 +137,97 @@ pub async fn list(
 }
 
 /// `GET /assets/data/{id}`.
+#[utoipa::path(
+    get,
+    operation_id = "assets_get",
+    path = "/assets/data/{id}",
+    tag = "assets",
+    summary = "One data connection",
+    params(("id" = i64, Path, description = "The record's id"), ("X-Project-ID" = String, Header, description = "The CRAFT project", pattern = r"^[!-~]+$")),
+    responses(
+        (status = 200, description = "The asset", body = AssetView),
+        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
+        (status = 503, description = "The registry's store failed", body = ErrorBody),
+    ),
+)]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     Path(raw): Path<String>,
+    uri: Uri,
 ) -> Result<Response, ApiError> {
+    if raw.ends_with(":test") {
+        return Ok(method_not_allowed(Method::GET, uri).await);
+    }
     let project = project(&headers)?;
     let row = visible(&state, &caller, id(&raw, "asset")?, Some(&project)).await?;
     Ok(Json(view(&state, &row).await?).into_response())
 }
 
 /// `POST /assets/data/{id}:test` (the route is `/assets/data/{id}`; the action is the suffix).
+#[utoipa::path(
+    post,
+    operation_id = "assets_action",
+    path = "/assets/data/{id}:test",
+    tag = "assets",
+    summary = "Test a data connection live",
+    params(("id" = i64, Path, description = "The record's id"), ("X-Project-ID" = String, Header, description = "The CRAFT project", pattern = r"^[!-~]+$")),
+    responses(
+        (status = 200, description = "The live check", body = pgconnect_core::check::CheckReport),
+        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
+        (status = 422, description = "Invalid: the core's report, or a refusal naming the field", body = Unprocessable),
+        (status = 429, description = "Too many live checks at once; retry after Retry-After", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        (status = 503, description = "The registry's store failed", body = ErrorBody),
+    ),
+)]
 pub async fn action(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     Path(raw): Path<String>,
+    uri: Uri,
 ) -> Result<Response, ApiError> {
-    let project = project(&headers)?;
     let Some(raw_id) = raw.strip_suffix(":test") else {
-        return Err(ApiError::not_found("action on asset", &raw));
+        return Ok(method_not_allowed(Method::POST, uri).await);
     };
+    let project = project(&headers)?;
     let row = visible(&state, &caller, id(raw_id, "asset")?, Some(&project)).await?;
     verify_row(&state, &row).await
 }
 
 /// `DELETE /assets/data/{id}`.
+#[utoipa::path(
+    delete,
+    operation_id = "assets_delete",
+    path = "/assets/data/{id}",
+    tag = "assets",
+    summary = "Delete a data connection",
+    params(("id" = i64, Path, description = "The record's id"), ("X-Project-ID" = String, Header, description = "The CRAFT project", pattern = r"^[!-~]+$")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 403, description = "The token's role or teams do not allow it", body = ErrorBody),
+        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
+        (status = 409, description = "It conflicts with what is stored", body = ErrorBody),
+        (status = 503, description = "The registry's store failed", body = ErrorBody),
+    ),
+)]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     Path(raw): Path<String>,
+    uri: Uri,
 ) -> Result<Response, ApiError> {
+    if raw.ends_with(":test") {
+        return Ok(method_not_allowed(Method::DELETE, uri).await);
+    }
     let project = project(&headers)?;
     let row = visible(&state, &caller, id(&raw, "asset")?, Some(&project)).await?;
     caller.require(Role::Developer, "delete a data connection")?;
@@ -129,30 +242,16 @@ pub async fn delete(
 }
 
 /// An asset as CRAFT shows it: no credentials.
-async fn view(state: &AppState, row: &DatastoreRow) -> Result<Value, ApiError> {
-    let c = state
+async fn view(state: &AppState, row: &DatastoreRow) -> Result<views::AssetView, ApiError> {
+    let connection = match state
         .registry
         .store()
         .connection(row.connection_id)
         .await
-        .map_err(store_error)?;
-    let spec = c.as_ref().map(|c| &c.spec);
-    let field = |k: &str| spec.and_then(|s| s.get(k)).cloned().unwrap_or(Value::Null);
-    Ok(json!({
-        "id": row.id,
-        "name": row.name,
-        "description": row.description,
-        "type": "postgresql",
-        "project_id": row.project,
-        "config": {
-            "host": field("host"),
-            "port": field("port"),
-            "database": row.database,
-            "schema": row.schema,
-            "ssl_mode": field("ssl_mode"),
-        },
-        "credentials_set": c.is_some_and(|c| c.secrets.iter().any(|s| s == crate::registry::PASSWORD)),
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-    }))
+        .map_err(store_error)?
+    {
+        Some(c) => Some(views::connection(&c)?),
+        None => None,
+    };
+    Ok(views::asset(row, connection.as_ref()))
 }

@@ -1,6 +1,7 @@
 //! Catalog discovery of a stored datastore: started after create (`trigger_catalog`) or on demand
 //! (`POST /api/datastores/{id}/catalog`), run in the background, stored; `GET` returns it.
 
+use crate::api::views::{CatalogStarted, CatalogView, ErrorBody, Unprocessable};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -8,15 +9,41 @@ use axum::response::{IntoResponse, Response};
 use pgconnect_core::Shape;
 use pgconnect_live::catalog::run_catalog;
 use pgconnect_live::check::{CheckInput, CheckOptions};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::datastores::{row_payload, visible};
-use super::{id, store_error};
+use super::{id, store_error, views};
 use crate::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
 use crate::registry::now;
 use crate::registry::store::DatastoreRow;
+
+/// A failed discovery as stored and shown.
+fn failed(
+    code: &str,
+    message: String,
+    help: &str,
+    check: Option<pgconnect_core::check::CheckReport>,
+    diagnostics: Option<Vec<pgconnect_core::Diagnostic>>,
+) -> (&'static str, Value) {
+    let failure = views::CatalogFailure {
+        error: views::ErrorDetail {
+            code: code.to_owned(),
+            message,
+            help: help.to_owned(),
+            line: None,
+            column: None,
+            path: None,
+        },
+        check,
+        diagnostics,
+    };
+    (
+        "failed",
+        serde_json::to_value(&failure).unwrap_or(Value::Null),
+    )
+}
 
 /// Marks the catalog running and starts discovery in the background.
 pub(crate) async fn start(state: &AppState, row: &DatastoreRow) -> Result<(), ApiError> {
@@ -50,22 +77,27 @@ pub(crate) async fn start(state: &AppState, row: &DatastoreRow) -> Result<(), Ap
                 "done",
                 serde_json::to_value(&catalog).unwrap_or(Value::Null),
             ),
-            Ok((report, Some(Err(message)))) => (
-                "failed",
-                json!({"error": {"code": "catalog/query", "message": format!("A catalog query failed: {message}."),
-                    "help": "A statement timeout or a missing privilege: see the check; raise --catalog-statement-timeout for very large schemas."},
-                    "check": report}),
+            Ok((report, Some(Err(message)))) => failed(
+                "catalog/query",
+                format!("A catalog query failed: {message}."),
+                "A statement timeout or a missing privilege: see the check; raise \
+                 --catalog-statement-timeout for very large schemas.",
+                Some(report),
+                None,
             ),
-            Ok((report, None)) => (
-                "failed",
-                json!({"error": {"code": "catalog/no-connection", "message": report.message,
-                    "help": "Fix the connection (see the check), then run discovery again."},
-                    "check": report}),
+            Ok((report, None)) => failed(
+                "catalog/no-connection",
+                report.message.clone(),
+                "Fix the connection (see the check), then run discovery again.",
+                Some(report),
+                None,
             ),
-            Err(report) => (
-                "failed",
-                json!({"error": {"code": "catalog/invalid", "message": "The stored datastore no longer validates.",
-                    "help": "Update the connection."}, "diagnostics": report.diagnostics}),
+            Err(report) => failed(
+                "catalog/invalid",
+                "The stored datastore no longer validates.".to_owned(),
+                "Update the connection.",
+                None,
+                Some(report.diagnostics),
             ),
         };
         let tables = body
@@ -78,6 +110,11 @@ pub(crate) async fn start(state: &AppState, row: &DatastoreRow) -> Result<(), Ap
             .put_catalog(id, status, &started, Some(&now()), Some(&body))
             .await
         {
+            if matches!(e, crate::registry::store::StoreError::InUse) {
+                // the datastore was deleted while discovery ran: nothing to keep
+                tracing::info!(datastore = id, "datastore deleted during catalog discovery");
+                return;
+            }
             tracing::error!(error = %e, "cannot store a catalog");
         }
         tracing::info!(datastore = id, status, tables, "catalog discovery finished");
@@ -86,6 +123,22 @@ pub(crate) async fn start(state: &AppState, row: &DatastoreRow) -> Result<(), Ap
 }
 
 /// `POST /api/datastores/{id}/catalog`: 202, discovery runs in the background.
+#[utoipa::path(
+    post,
+    operation_id = "datastores_discover",
+    path = "/api/datastores/{id}/catalog",
+    tag = "datastores",
+    summary = "Start catalog discovery (runs in the background)",
+    params(("id" = i64, Path, description = "The record's id")),
+    responses(
+        (status = 202, description = "Started", body = CatalogStarted),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 403, description = "The token's role or teams do not allow it", body = ErrorBody),
+        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
+        (status = 422, description = "Invalid: the core's report, or a refusal naming the field", body = Unprocessable),
+        (status = 503, description = "The registry's store failed", body = ErrorBody),
+    ),
+)]
 pub async fn trigger(
     State(state): State<AppState>,
     caller: Caller,
@@ -96,12 +149,29 @@ pub async fn trigger(
     start(&state, &row).await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({"status": "running", "datastore_id": row.id})),
+        Json(views::CatalogStarted {
+            status: "running",
+            datastore_id: row.id,
+        }),
     )
         .into_response())
 }
 
 /// `GET /api/datastores/{id}/catalog`: the stored catalog, or its state.
+#[utoipa::path(
+    get,
+    operation_id = "datastores_catalog",
+    path = "/api/datastores/{id}/catalog",
+    tag = "datastores",
+    summary = "The discovered catalog, or its state",
+    params(("id" = i64, Path, description = "The record's id")),
+    responses(
+        (status = 200, description = "The catalog or its state", body = CatalogView),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
+        (status = 503, description = "The registry's store failed", body = ErrorBody),
+    ),
+)]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -117,14 +187,30 @@ pub async fn get(
     else {
         return Err(ApiError::not_found("catalog for datastore", &raw));
     };
-    let (catalog, failure) = match (c.status.as_str(), c.body) {
-        ("done", Some(body)) => (body, Value::Null),
-        (_, Some(body)) => (Value::Null, body),
-        _ => (Value::Null, Value::Null),
+    let unreadable = || {
+        ApiError::store(&format!(
+            "stored catalog of datastore {} cannot be read",
+            row.id
+        ))
     };
-    Ok(Json(
-        json!({"datastore_id": row.id, "status": c.status, "started": c.started_at,
-                   "finished": c.finished_at, "catalog": catalog, "failure": failure}),
-    )
+    let (catalog, failure) = match (c.status.as_str(), c.body) {
+        ("done", Some(body)) => (
+            Some(serde_json::from_value(body).map_err(|_| unreadable())?),
+            None,
+        ),
+        (_, Some(body)) => (
+            None,
+            Some(serde_json::from_value(body).map_err(|_| unreadable())?),
+        ),
+        _ => (None, None),
+    };
+    Ok(Json(views::CatalogView {
+        datastore_id: row.id,
+        status: c.status,
+        started: c.started_at,
+        finished: c.finished_at,
+        catalog,
+        failure,
+    })
     .into_response())
 }

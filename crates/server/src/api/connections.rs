@@ -1,5 +1,6 @@
 //! `/api/connections`: create, list, get, update, delete, test.
 
+use crate::api::views::{ConnectionView, ErrorBody, Unprocessable};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -9,13 +10,34 @@ use axum::response::{IntoResponse, Response};
 use pgconnect_core::{DatastoreKind, Diagnostic, Report, Shape, analyze_connection};
 use serde_json::{Map, Value, json};
 
+use super::views;
 use super::{check_payload, id, invalid, json_body, json_required, registry_error, store_error};
 use crate::AppState;
 use crate::auth::{Caller, PUBLIC, Role};
 use crate::error::ApiError;
-use crate::registry::{PASSWORD, VAULT_CREDENTIALS, connection_view};
+use crate::registry::{PASSWORD, VAULT_CREDENTIALS};
 
 /// `POST /api/connections`: a Qualytics `connection` object.
+#[utoipa::path(
+    post,
+    operation_id = "connections_create",
+    path = "/api/connections",
+    tag = "connections",
+    summary = "Store a connection",
+    request_body(content = pgconnect_core::wire::QualyticsConnection, content_type = "application/json",
+        example = json!({"name": "warehouse", "type": "postgresql", "host": "db.example.com",
+            "port": 5432, "username": "qualytics_ro", "password": "…", "ssl_mode": "require"})),
+    responses(
+        (status = 201, description = "Stored", body = ConnectionView),
+        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 403, description = "The token's role or teams do not allow it", body = ErrorBody),
+        (status = 409, description = "It conflicts with what is stored", body = ErrorBody),
+        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
+        (status = 422, description = "Invalid: the core's report, or a refusal naming the field", body = Unprocessable),
+        (status = 503, description = "The registry's store failed", body = ErrorBody),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -49,10 +71,22 @@ pub async fn create(
         .await
         .map_err(store_error)?
         .ok_or_else(|| ApiError::not_found("connection", &id.to_string()))?;
-    Ok((StatusCode::CREATED, Json(connection_view(&row))).into_response())
+    Ok((StatusCode::CREATED, Json(views::connection(&row)?)).into_response())
 }
 
 /// `GET /api/connections`.
+#[utoipa::path(
+    get,
+    operation_id = "connections_list",
+    path = "/api/connections",
+    tag = "connections",
+    summary = "List connections",
+    responses(
+        (status = 200, description = "The connections", body = Vec<ConnectionView>),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 503, description = "The registry's store failed", body = ErrorBody),
+    ),
+)]
 pub async fn list(State(state): State<AppState>, _caller: Caller) -> Result<Response, ApiError> {
     let rows = state
         .registry
@@ -60,10 +94,29 @@ pub async fn list(State(state): State<AppState>, _caller: Caller) -> Result<Resp
         .connections()
         .await
         .map_err(store_error)?;
-    Ok(Json(rows.iter().map(connection_view).collect::<Vec<_>>()).into_response())
+    Ok(Json(
+        rows.iter()
+            .map(views::connection)
+            .collect::<Result<Vec<_>, _>>()?,
+    )
+    .into_response())
 }
 
 /// `GET /api/connections/{id}`.
+#[utoipa::path(
+    get,
+    operation_id = "connections_get",
+    path = "/api/connections/{id}",
+    tag = "connections",
+    summary = "One connection",
+    params(("id" = i64, Path, description = "The record's id")),
+    responses(
+        (status = 200, description = "The connection", body = ConnectionView),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
+        (status = 503, description = "The registry's store failed", body = ErrorBody),
+    ),
+)]
 pub async fn get(
     State(state): State<AppState>,
     _caller: Caller,
@@ -77,10 +130,30 @@ pub async fn get(
         .await
         .map_err(store_error)?
         .ok_or_else(|| ApiError::not_found("connection", &raw))?;
-    Ok(Json(connection_view(&row)).into_response())
+    Ok(Json(views::connection(&row)?).into_response())
 }
 
 /// `PATCH /api/connections/{id}`: the fields to change; `null` removes an optional one.
+#[utoipa::path(
+    patch,
+    operation_id = "connections_update",
+    path = "/api/connections/{id}",
+    tag = "connections",
+    summary = "Change a connection (null removes an optional field)",
+    params(("id" = i64, Path, description = "The record's id")),
+    request_body(content = Object, description = "The fields to change", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Changed", body = ConnectionView),
+        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 403, description = "The token's role or teams do not allow it", body = ErrorBody),
+        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
+        (status = 409, description = "It conflicts with what is stored", body = ErrorBody),
+        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
+        (status = 422, description = "Invalid: the core's report, or a refusal naming the field", body = Unprocessable),
+        (status = 503, description = "The registry's store failed", body = ErrorBody),
+    ),
+)]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -126,10 +199,26 @@ pub async fn update(
         .await
         .map_err(store_error)?
         .ok_or_else(|| ApiError::not_found("connection", &raw))?;
-    Ok(Json(connection_view(&row)).into_response())
+    Ok(Json(views::connection(&row)?).into_response())
 }
 
 /// `DELETE /api/connections/{id}`: 409 while datastores use it.
+#[utoipa::path(
+    delete,
+    operation_id = "connections_delete",
+    path = "/api/connections/{id}",
+    tag = "connections",
+    summary = "Delete an unused connection",
+    params(("id" = i64, Path, description = "The record's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 403, description = "The token's role or teams do not allow it", body = ErrorBody),
+        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
+        (status = 409, description = "It conflicts with what is stored", body = ErrorBody),
+        (status = 503, description = "The registry's store failed", body = ErrorBody),
+    ),
+)]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -159,6 +248,25 @@ pub async fn delete(
 
 /// `POST /api/connections/{id}/test`: tests the stored connection; the optional body overrides
 /// fields for this test only (nothing is saved), plus `database`, `schema` and `kind`.
+#[utoipa::path(
+    post,
+    operation_id = "connections_test",
+    path = "/api/connections/{id}/test",
+    tag = "connections",
+    summary = "Test a stored connection, with optional overrides (saves nothing)",
+    params(("id" = i64, Path, description = "The record's id")),
+    request_body(content = Option<Object>, description = "Overrides of the stored fields, plus `database`, `schema` and `kind`; no body or `null` for none", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The live check", body = pgconnect_core::check::CheckReport),
+        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
+        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
+        (status = 422, description = "Invalid: the core's report, or a refusal naming the field", body = Unprocessable),
+        (status = 429, description = "Too many live checks at once; retry after Retry-After", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        (status = 503, description = "The registry's store failed", body = ErrorBody),
+    ),
+)]
 pub async fn test(
     State(state): State<AppState>,
     _caller: Caller,
@@ -166,7 +274,10 @@ pub async fn test(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let id = id(&raw, "connection")?;
-    let overrides = json_body(body, true)?.unwrap_or_else(|| json!({}));
+    // no body, or `null`: no overrides
+    let overrides = json_body(body, true)?
+        .filter(|v| !v.is_null())
+        .unwrap_or_else(|| json!({}));
     let Some(overrides) = overrides.as_object() else {
         return Ok(not_an_object(
             "the body must be an object (fields to override for this test)",

@@ -1,6 +1,7 @@
 //! `/api/datastores` (Qualytics): create with a new connection or a `connection_id`, list, get,
 //! delete, verify the connection, link and unlink an enrichment datastore.
 
+use crate::api::views::{DatastoreView, ErrorBody, Unprocessable};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -10,14 +11,37 @@ use axum::response::{IntoResponse, Response};
 use pgconnect_core::{ConnectionId, ConnectionRef, DatastoreKind, DatastoreRequest, Shape};
 use serde_json::{Value, json};
 
+use super::views;
 use super::{check_payload, id, invalid, json_required, registry_error, store_error};
 use crate::AppState;
 use crate::auth::{Caller, PUBLIC, Role};
 use crate::error::ApiError;
+use crate::registry::NewOrExisting;
 use crate::registry::store::{DatastoreRow, NewDatastore};
-use crate::registry::{NewOrExisting, connection_view};
 
 /// `POST /api/datastores`.
+#[utoipa::path(
+    post,
+    operation_id = "datastores_create",
+    path = "/api/datastores",
+    tag = "datastores",
+    summary = "Create a datastore (new connection or connection_id)",
+    request_body(content = pgconnect_core::wire::QualyticsDatastore, content_type = "application/json",
+        example = json!({"name": "sales", "teams": ["Public"], "database": "sales", "schema": "public",
+            "trigger_catalog": false, "connection": {"name": "sales-db", "type": "postgresql",
+            "host": "db.example.com", "port": 5432, "username": "qualytics_ro", "password": "…"}})),
+    responses(
+        (status = 201, description = "Created", body = DatastoreView),
+        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 403, description = "The token's role or teams do not allow it", body = ErrorBody),
+        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
+        (status = 409, description = "It conflicts with what is stored", body = ErrorBody),
+        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
+        (status = 422, description = "Invalid: the core's report, or a refusal naming the field", body = Unprocessable),
+        (status = 503, description = "The registry's store failed", body = ErrorBody),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -129,6 +153,18 @@ pub(crate) async fn insert(
 }
 
 /// `GET /api/datastores`: those the caller's teams see.
+#[utoipa::path(
+    get,
+    operation_id = "datastores_list",
+    path = "/api/datastores",
+    tag = "datastores",
+    summary = "List the datastores the caller's teams see",
+    responses(
+        (status = 200, description = "The datastores", body = Vec<DatastoreView>),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 503, description = "The registry's store failed", body = ErrorBody),
+    ),
+)]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     let rows = state
         .registry
@@ -144,6 +180,20 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Respo
 }
 
 /// `GET /api/datastores/{id}`.
+#[utoipa::path(
+    get,
+    operation_id = "datastores_get",
+    path = "/api/datastores/{id}",
+    tag = "datastores",
+    summary = "One datastore",
+    params(("id" = i64, Path, description = "The record's id")),
+    responses(
+        (status = 200, description = "The datastore", body = DatastoreView),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
+        (status = 503, description = "The registry's store failed", body = ErrorBody),
+    ),
+)]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -154,6 +204,22 @@ pub async fn get(
 }
 
 /// `DELETE /api/datastores/{id}`.
+#[utoipa::path(
+    delete,
+    operation_id = "datastores_delete",
+    path = "/api/datastores/{id}",
+    tag = "datastores",
+    summary = "Delete a datastore",
+    params(("id" = i64, Path, description = "The record's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 403, description = "The token's role or teams do not allow it", body = ErrorBody),
+        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
+        (status = 409, description = "It conflicts with what is stored", body = ErrorBody),
+        (status = 503, description = "The registry's store failed", body = ErrorBody),
+    ),
+)]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -174,6 +240,22 @@ pub async fn delete(
 }
 
 /// `POST /api/datastores/{id}/connection`: verifies the stored datastore's connection live.
+#[utoipa::path(
+    post,
+    operation_id = "datastores_verify",
+    path = "/api/datastores/{id}/connection",
+    tag = "datastores",
+    summary = "Verify a stored datastore's connection live",
+    params(("id" = i64, Path, description = "The record's id")),
+    responses(
+        (status = 200, description = "The live check", body = pgconnect_core::check::CheckReport),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
+        (status = 422, description = "Invalid: the core's report, or a refusal naming the field", body = Unprocessable),
+        (status = 429, description = "Too many live checks at once; retry after Retry-After", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        (status = 503, description = "The registry's store failed", body = ErrorBody),
+    ),
+)]
 pub async fn verify(
     State(state): State<AppState>,
     caller: Caller,
@@ -217,6 +299,22 @@ pub(crate) async fn row_payload(
 }
 
 /// `PATCH /api/datastores/{id}/enrichment/{enrichment_id}`: links an enrichment datastore.
+#[utoipa::path(
+    patch,
+    operation_id = "datastores_link",
+    path = "/api/datastores/{id}/enrichment/{enrichment_id}",
+    tag = "datastores",
+    summary = "Link an enrichment datastore",
+    params(("id" = i64, Path, description = "The record's id"), ("enrichment_id" = i64, Path, description = "The enrichment datastore's id")),
+    responses(
+        (status = 200, description = "Linked", body = DatastoreView),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 403, description = "The token's role or teams do not allow it", body = ErrorBody),
+        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
+        (status = 409, description = "It conflicts with what is stored", body = ErrorBody),
+        (status = 503, description = "The registry's store failed", body = ErrorBody),
+    ),
+)]
 pub async fn link(
     State(state): State<AppState>,
     caller: Caller,
@@ -258,6 +356,21 @@ pub async fn link(
 }
 
 /// `DELETE /api/datastores/{id}/enrichment`: unlinks it.
+#[utoipa::path(
+    delete,
+    operation_id = "datastores_unlink",
+    path = "/api/datastores/{id}/enrichment",
+    tag = "datastores",
+    summary = "Unlink the enrichment datastore",
+    params(("id" = i64, Path, description = "The record's id")),
+    responses(
+        (status = 200, description = "Unlinked", body = DatastoreView),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 403, description = "The token's role or teams do not allow it", body = ErrorBody),
+        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
+        (status = 503, description = "The registry's store failed", body = ErrorBody),
+    ),
+)]
 pub async fn unlink(
     State(state): State<AppState>,
     caller: Caller,
@@ -298,13 +411,16 @@ pub(crate) async fn visible(
 }
 
 /// A datastore as the API shows it.
-async fn view(state: &AppState, row: &DatastoreRow) -> Result<Value, ApiError> {
+async fn view(state: &AppState, row: &DatastoreRow) -> Result<views::DatastoreView, ApiError> {
     let store = state.registry.store();
-    let connection = store
+    let connection = match store
         .connection(row.connection_id)
         .await
         .map_err(store_error)?
-        .map(|c| connection_view(&c));
+    {
+        Some(c) => Some(views::connection(&c)?),
+        None => None,
+    };
     let enrichment = match row.enrichment_id {
         Some(eid) => match store.datastore(eid).await.map_err(store_error)? {
             Some(e) => {
@@ -312,32 +428,29 @@ async fn view(state: &AppState, row: &DatastoreRow) -> Result<Value, ApiError> {
                     .connection(e.connection_id)
                     .await
                     .map_err(store_error)?
-                    .and_then(|c| c.spec.get("host").cloned());
-                json!({"id": e.id, "name": e.name, "teams": e.teams, "host": host,
-                       "database": e.database, "schema": e.schema})
+                    .and_then(|c| {
+                        c.spec
+                            .get("host")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned)
+                    });
+                Some(views::EnrichmentSummary {
+                    id: e.id,
+                    name: e.name,
+                    teams: e.teams,
+                    host,
+                    database: e.database,
+                    schema: e.schema,
+                })
             }
-            None => Value::Null,
+            None => None,
         },
-        None => Value::Null,
+        None => None,
     };
-    let catalog =
-        store.catalog(row.id).await.map_err(store_error)?.map(
-            |c| json!({"status": c.status, "started": c.started_at, "finished": c.finished_at}),
-        );
-    Ok(json!({
-        "id": row.id,
-        "name": row.name,
-        "type": "postgresql",
-        "enrich_only": row.kind == "enrichment",
-        "teams": row.teams,
-        "database": row.database,
-        "schema": row.schema,
-        "enrichment_prefix": row.enrichment_prefix,
-        "trigger_catalog": row.trigger_catalog,
-        "connection": connection,
-        "enrichment_datastore": enrichment,
-        "catalog": catalog,
-        "created": row.created_at,
-        "updated": row.updated_at,
-    }))
+    let catalog = store
+        .catalog(row.id)
+        .await
+        .map_err(store_error)?
+        .map(|c| views::catalog_state(&c));
+    Ok(views::datastore(row, connection, enrichment, catalog))
 }

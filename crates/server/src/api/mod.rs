@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod connections;
 pub mod datastores;
 pub mod session;
+pub mod views;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;

@@ -1,6 +1,7 @@
 //! The browser session: a one-time login link becomes an HttpOnly cookie holding an admin token;
 //! `GET /api/session` tells the wizard who it is; `GET /api/teams` lists the teams it can use.
 
+use crate::api::views::{ErrorBody, SessionView};
 use std::time::Duration;
 
 use axum::Json;
@@ -8,7 +9,6 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::store_error;
 use crate::AppState;
@@ -42,6 +42,22 @@ pub struct LoginQuery {
 }
 
 /// `GET /login?code=…`: spends the code, sets the session cookie, goes to the wizard.
+#[utoipa::path(
+    get,
+    operation_id = "login",
+    path = "/login",
+    tag = "session",
+    summary = "Spend a one-time login link: sets the session cookie and goes to the wizard",
+    security(()),
+    params(("code" = Option<String>, Query, description = "The code the server printed")),
+    responses(
+        (status = 303, description = "Session opened; to `/`", headers(
+            ("Location" = String, description = "`/`"),
+            ("Set-Cookie" = String, description = "`pgconnect_session`, HttpOnly, SameSite=Strict"),
+        )),
+        (status = 401, description = "The link was used, expired or is incomplete", content_type = "text/html", body = String),
+    ),
+)]
 pub async fn login(
     State(state): State<AppState>,
     query: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
@@ -89,12 +105,41 @@ pub async fn login(
 }
 
 /// `GET /api/session`: the caller's role and teams.
+#[utoipa::path(
+    get,
+    operation_id = "whoami",
+    path = "/api/session",
+    tag = "session",
+    summary = "Who the caller is",
+    responses(
+        (status = 200, description = "Role, teams, expiry", body = SessionView),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+    ),
+)]
 pub async fn whoami(caller: Caller) -> Response {
     let c = caller.0;
-    Json(json!({"sub": c.sub, "role": c.role, "teams": c.teams, "expires": c.exp})).into_response()
+    Json(super::views::SessionView {
+        sub: c.sub,
+        role: c.role,
+        teams: c.teams,
+        expires: c.exp,
+    })
+    .into_response()
 }
 
 /// `GET /api/teams`: the teams the caller may give a datastore (an admin: every team in use).
+#[utoipa::path(
+    get,
+    operation_id = "teams",
+    path = "/api/teams",
+    tag = "session",
+    summary = "Teams the caller may give a datastore",
+    responses(
+        (status = 200, description = "Team names", body = Vec<String>),
+        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 503, description = "The registry's store failed", body = ErrorBody),
+    ),
+)]
 pub async fn teams(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     let mut teams: Vec<String> = vec![PUBLIC.to_owned()];
     teams.extend(caller.0.teams.iter().cloned());

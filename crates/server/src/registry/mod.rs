@@ -12,7 +12,7 @@ pub mod crypto;
 pub mod store;
 
 use pgconnect_core::{Connection, Secrets};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crypto::{KeyError, Keys, Sealed};
 use store::{ConnectionRow, ConnectionWrite, Store, StoreError, StoreLocation};
@@ -248,40 +248,6 @@ fn insert_secret(spec: &mut Value, field: &str, text: String) {
         }
         _ => {}
     }
-}
-
-/// A connection as the API shows it: the spec, `password_set`, and for vault settings
-/// `credentials_payload_set` — never a secret's value.
-#[must_use]
-pub fn connection_view(row: &ConnectionRow) -> Value {
-    let mut o = Map::new();
-    o.insert("id".into(), Value::from(row.id));
-    o.insert("name".into(), Value::from(row.name.as_str()));
-    if let Some(spec) = row.spec.as_object() {
-        for (k, v) in spec {
-            if k == "name" {
-                continue;
-            }
-            let mut v = v.clone();
-            if k == "secrets_management"
-                && let Some(sm) = v.as_object_mut()
-            {
-                sm.insert(
-                    "credentials_payload_set".into(),
-                    Value::Bool(row.secrets.iter().any(|s| s == VAULT_CREDENTIALS)),
-                );
-            }
-            o.insert(k.clone(), v);
-        }
-    }
-    o.insert(
-        "password_set".into(),
-        Value::Bool(row.secrets.iter().any(|s| s == PASSWORD)),
-    );
-    o.insert("datastore_count".into(), Value::from(row.datastores));
-    o.insert("created".into(), Value::from(row.created_at.as_str()));
-    o.insert("updated".into(), Value::from(row.updated_at.as_str()));
-    Value::Object(o)
 }
 
 /// Where the server keeps its files by default: the user's data directory.

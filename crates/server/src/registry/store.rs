@@ -241,6 +241,16 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
 )];
 
 impl Store {
+    /// A write transaction. On SQLite it takes the write lock at `BEGIN` (`IMMEDIATE`): a
+    /// deferred transaction that reads and then writes fails at once with "database is locked"
+    /// when another writer committed in between (the busy timeout does not apply to that case).
+    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// Opens (creating and migrating as needed) the store.
     pub async fn open(location: &StoreLocation) -> Result<Store> {
         sqlx::any::install_default_drivers();
@@ -355,7 +365,7 @@ impl Store {
         now: &str,
         seal: Sealer<'_>,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let id = insert_connection(&mut tx, write, now, seal).await?;
         tx.commit().await?;
         Ok(id)
@@ -370,7 +380,7 @@ impl Store {
         now: &str,
         seal: Sealer<'_>,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE connections SET name = $1, spec = $2, updated_at = $3 WHERE id = $4",
         )
@@ -465,7 +475,7 @@ impl Store {
     /// Deletes a connection unused by any datastore. `Ok(None)`: no such connection;
     /// `Ok(Some(n))` with n > 0: refused, n datastores use it.
     pub async fn delete_connection(&self, id: i64) -> Result<Option<i64>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let used = sqlx::query("SELECT COUNT(*) AS n FROM datastores WHERE connection_id = $1")
             .bind(id)
             .fetch_one(&mut *tx)
@@ -497,7 +507,7 @@ impl Store {
         now: &str,
         seal: Sealer<'_>,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let connection_id = match connection {
             DatastoreConnection::Existing(id) => id,
             DatastoreConnection::New(write) => insert_connection(&mut tx, write, now, seal).await?,
@@ -555,7 +565,7 @@ impl Store {
 
     /// Deletes a datastore (its catalog goes with it; sources linked to it are unlinked).
     pub async fn delete_datastore(&self, id: i64) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE datastores SET enrichment_id = NULL WHERE enrichment_id = $1")
             .bind(id)
             .execute(&mut *tx)
