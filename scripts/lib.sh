@@ -54,6 +54,16 @@ ensure_wasm_tools() {
   export PATH="$PWD/tools/node_modules/.bin:$PATH"
 }
 
+# Trunk, which builds the wizard (crates.io; 0.22 needs a newer rustc). It uses the wasm-bindgen
+# and wasm-opt that ensure_wasm_tools puts on PATH (Trunk.toml pins both, offline).
+ensure_trunk() {
+  ensure_wasm_tools
+  if ! trunk --version 2>/dev/null | grep -q ' 0.21.14'; then
+    echo "==> installing trunk 0.21.14 (crates.io; ~10 min the first time)"
+    cargo install --locked trunk --version 0.21.14
+  fi
+}
+
 # Debian's Chromium and ChromeDriver, for the browser tests.
 ensure_chromium() {
   if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then return; fi

@@ -23,6 +23,7 @@ pub mod ident;
 pub mod jsonpath;
 pub mod model;
 pub mod placeholder;
+pub mod preview;
 pub mod resolve;
 pub mod scram;
 pub mod secret;

@@ -38,7 +38,7 @@ const PLACEHOLDER: &str = r#"<!doctype html>
 code,pre{background:#f2f4f7;border-radius:4px;padding:.1rem .3rem}pre{padding:.75rem;overflow:auto}</style>
 </head><body>
 <h1>pgconnect is running</h1>
-<p>The wizard has not been built into this server's web directory yet. The API is ready:</p>
+<p>The wizard has not been built into this server's web directory yet (<code>scripts/build-web.sh</code> builds it into <code>dist/</code>). The API is ready; <code>/api/openapi.json</code> describes it:</p>
 <pre>curl -s localhost:8080/api/connections/test \
   -H 'Content-Type: application/json' -d @datastore.json</pre>
 <ul>

@@ -9,7 +9,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use pgconnect_core::secret::MASK;
 use serde_json::{Map, Value, json};
 
 use crate::output::{Format, Outcome, Unreadable, json, read_input};
@@ -268,21 +267,7 @@ impl CreateConnection {
 
 /// The request with its secrets masked, for `--dry-run`.
 fn masked(body: &Value) -> Value {
-    let mut b = body.clone();
-    mask_in(&mut b);
-    b
-}
-
-fn mask_in(v: &mut Value) {
-    if let Some(o) = v.as_object_mut() {
-        for (k, val) in o.iter_mut() {
-            if (k == "password" || k == "credentials_payload") && !val.is_null() {
-                *val = json!(MASK);
-            } else {
-                mask_in(val);
-            }
-        }
-    }
+    pgconnect_core::preview::masked(body)
 }
 
 /// `--dry-run`: the core's verdict and the request that would be sent.

@@ -1,0 +1,151 @@
+//! The registry API through gloo-net (same origin: the session cookie goes along), and every way
+//! a call can fail, said in words with what to do.
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use pgconnect_core::Diagnostic;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use web_sys::AbortSignal;
+
+/// Why a call did not give what was asked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    /// The request never got an answer.
+    Network,
+    /// Cancelled by the user.
+    Aborted,
+    /// 401.
+    SignedOut,
+    /// 422 with the core's report.
+    Invalid(Vec<Diagnostic>),
+    /// 429.
+    Busy(Option<u32>),
+    /// Any other refusal, in the server's words.
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// What is wrong.
+        message: String,
+        /// What to do.
+        help: String,
+        /// The request field at fault.
+        path: Option<String>,
+    },
+}
+
+impl Failure {
+    /// One paragraph for the person at the form.
+    #[must_use]
+    pub fn words(&self) -> String {
+        match self {
+            Failure::Network => {
+                "The server did not answer. Check that `pgconnect serve` is running \
+                 and reachable, then try again; nothing you typed is lost."
+                    .to_owned()
+            }
+            Failure::Aborted => "Cancelled.".to_owned(),
+            Failure::SignedOut => "You are not signed in, or your session has expired. Open the \
+                 login link the server printed (an operator can make a new one), then try again \
+                 here; the form keeps what you typed."
+                .to_owned(),
+            Failure::Invalid(d) => format!(
+                "The server found {} problem(s) in what would be sent: see the fields marked below.",
+                d.len()
+            ),
+            Failure::Busy(after) => match after {
+                Some(s) => format!(
+                    "The server is running as many checks as it allows. Try again in {s} s."
+                ),
+                None => "The server is running as many checks as it allows. Try again shortly."
+                    .to_owned(),
+            },
+            Failure::Refused { message, help, .. } => format!("{message} {help}"),
+        }
+    }
+}
+
+fn is_abort(e: &gloo_net::Error) -> bool {
+    matches!(e, gloo_net::Error::JsError(j) if j.name == "AbortError")
+}
+
+async fn failure(response: Response) -> Failure {
+    let status = response.status();
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.trim().parse::<u32>().ok());
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    match status {
+        401 => Failure::SignedOut,
+        429 => Failure::Busy(retry),
+        422 if body.get("diagnostics").is_some() => Failure::Invalid(
+            serde_json::from_value(body.get("diagnostics").cloned().unwrap_or_default())
+                .unwrap_or_default(),
+        ),
+        _ => {
+            let e = body.get("error");
+            let text = |k: &str| {
+                e.and_then(|e| e.get(k))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            Failure::Refused {
+                status,
+                message: if text("message").is_empty() {
+                    format!("The server answered {status}.")
+                } else {
+                    text("message")
+                },
+                help: text("help"),
+                path: e
+                    .and_then(|e| e.get("path"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            }
+        }
+    }
+}
+
+async fn send<T: DeserializeOwned>(
+    request: Result<Request, gloo_net::Error>,
+) -> Result<T, Failure> {
+    let request = request.map_err(|_| Failure::Network)?;
+    let response = request.send().await.map_err(|e| {
+        if is_abort(&e) {
+            Failure::Aborted
+        } else {
+            Failure::Network
+        }
+    })?;
+    if !response.ok() {
+        return Err(failure(response).await);
+    }
+    if response.status() == 204 {
+        return serde_json::from_value(Value::Null).map_err(|_| Failure::Network);
+    }
+    response.json::<T>().await.map_err(|_| Failure::Network)
+}
+
+fn with_signal(b: RequestBuilder, signal: Option<&AbortSignal>) -> RequestBuilder {
+    b.abort_signal(signal)
+}
+
+/// `GET path`.
+pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
+    send(Request::get(path).build()).await
+}
+
+/// `POST path` with a JSON body.
+pub async fn post<T: DeserializeOwned>(
+    path: &str,
+    body: &Value,
+    signal: Option<&AbortSignal>,
+) -> Result<T, Failure> {
+    send(with_signal(Request::post(path), signal).json(body)).await
+}
+
+/// `PATCH path` without a body.
+pub async fn patch<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
+    send(Request::patch(path).build()).await
+}

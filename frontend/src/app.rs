@@ -1,0 +1,448 @@
+//! The page: the source datastore (steps 1–3), Next to the enrichment step (4), Finish (5), the
+//! success dialog and the datastore's page; beside them the Permissions panel and the Request
+//! preview.
+
+use leptos::prelude::*;
+use serde_json::Value;
+
+use crate::api::{self, Failure};
+use crate::datastore::DatastoreFields;
+use crate::fields::focus_first_error;
+use crate::page::DatastorePage;
+use crate::panels::{Permissions, RequestPreview};
+use crate::state::{EnrichMode, Form, TestRun, Ui, Which};
+
+/// Where the wizard is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Screen {
+    /// Steps 1–3.
+    Source,
+    /// Step 4.
+    Enrichment,
+    /// The saved datastore's page.
+    Saved(i64),
+}
+
+/// Loads teams, connections and enrichment datastores.
+fn load(ui: Ui) {
+    leptos::task::spawn_local(async move {
+        match api::get::<Vec<String>>("/api/teams").await {
+            Ok(t) => {
+                ui.signed_out.set(false);
+                ui.teams.set(t);
+            }
+            Err(Failure::SignedOut) => ui.signed_out.set(true),
+            Err(_) => {}
+        }
+        if let Ok(c) = api::get::<Vec<Value>>("/api/connections").await {
+            ui.connections.set(c);
+        }
+        if let Ok(d) = api::get::<Vec<Value>>("/api/datastores").await {
+            ui.enrichments.set(
+                d.into_iter()
+                    .filter(|d| d.get("enrich_only") == Some(&Value::Bool(true)))
+                    .collect(),
+            );
+        }
+    });
+}
+
+/// The wizard.
+#[component]
+pub fn App() -> impl IntoView {
+    let ui = Ui::new();
+    let screen = RwSignal::new(Screen::Source);
+    load(ui);
+    let source_errors = Memo::new(move |_| ui.source_report.with(|r| !r.is_valid()));
+    let next = move |_| {
+        if source_errors.get_untracked() {
+            ui.show_all.set(true);
+            request_animation_frame(|| {
+                focus_first_error();
+            });
+            return;
+        }
+        ui.show_all.set(false);
+        screen.set(Screen::Enrichment);
+        request_animation_frame(|| focus_heading("step-enrichment"));
+    };
+    view! {
+        <header class="top">
+            <h1>"pgconnect"</h1>
+            <p class="muted">"Add a PostgreSQL datastore"</p>
+        </header>
+        <Show when=move || ui.signed_out.get()>
+            <div class="banner error" role="alert">
+                <p>
+                    "You are not signed in. Open the one-time login link that "
+                    <code>"pgconnect serve"</code>
+                    " printed (an operator can mint a new one), then reload this page. "
+                    "Nothing you typed is lost while this page stays open."
+                </p>
+            </div>
+        </Show>
+        <ol class="steps" aria-label="Progress">
+            <li aria-current=move || (screen.get() == Screen::Source).then_some("step")>"1–3 Datastore and connection"</li>
+            <li aria-current=move || (screen.get() == Screen::Enrichment).then_some("step")>"4 Enrichment"</li>
+            <li aria-current=move || matches!(screen.get(), Screen::Saved(_)).then_some("step")>"5 Finish"</li>
+        </ol>
+        <main>
+            <div class="wizard">
+                <div class:hidden=move || screen.get() != Screen::Source>
+                    <form on:submit=|ev| ev.prevent_default() novalidate>
+                        <DatastoreFields ui=ui which=Which::Source/>
+                        <div class="nav">
+                            <button
+                                type="button"
+                                id="next"
+                                aria-disabled=move || if source_errors.get() { "true" } else { "false" }
+                                on:click=next
+                            >
+                                "Next"
+                            </button>
+                            <Show when=move || source_errors.get()>
+                                <span class="muted">"Fix the marked fields to go on."</span>
+                            </Show>
+                        </div>
+                    </form>
+                </div>
+                <Show when=move || screen.get() == Screen::Enrichment>
+                    <EnrichmentStep ui=ui screen=screen/>
+                </Show>
+                {move || match screen.get() {
+                    Screen::Saved(id) => view! {
+                        <DatastorePage id=id on_again=Callback::new(move |()| {
+                            ui.form.set(Form::default());
+                            ui.source_test.set(TestRun::default());
+                            ui.enrichment_test.set(TestRun::default());
+                            ui.touched.set(Default::default());
+                            ui.show_all.set(false);
+                            load(ui);
+                            screen.set(Screen::Source);
+                        })/>
+                    }
+                    .into_any(),
+                    _ => ().into_any(),
+                }}
+            </div>
+            <Show when=move || !matches!(screen.get(), Screen::Saved(_))>
+                <aside class="side">
+                    <Permissions ui=ui/>
+                    <RequestPreview ui=ui/>
+                </aside>
+            </Show>
+        </main>
+    }
+}
+
+/// Moves focus to a heading (made focusable) after a step change.
+pub fn focus_heading(id: &str) {
+    use wasm_bindgen::JsCast;
+    if let Some(el) = document()
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
+}
+
+/// What Finish has done so far (a retry does not create the source twice).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Saved {
+    source: Option<i64>,
+    enrichment: Option<i64>,
+}
+
+/// Step 4 and Finish.
+#[component]
+fn EnrichmentStep(ui: Ui, screen: RwSignal<Screen>) -> impl IntoView {
+    let mode = Memo::new(move |_| ui.form.with(|f| f.mode));
+    let saving = RwSignal::new(false);
+    let saved = RwSignal::new(Saved::default());
+    let error = RwSignal::new(None::<(String, Failure)>);
+    let dialog = RwSignal::new(None::<i64>);
+    let blocked = Memo::new(move |_| {
+        let src = ui.source_report.with(|r| !r.is_valid());
+        let enr = match mode.get() {
+            EnrichMode::None => false,
+            EnrichMode::Existing => ui.form.with(|f| f.existing_enrichment.is_none()),
+            EnrichMode::New => ui.enrichment_report.with(|r| !r.is_valid()),
+        };
+        src || enr
+    });
+    let finish = move |_| {
+        if saving.get_untracked() {
+            return;
+        }
+        if blocked.get_untracked() {
+            ui.show_all.set(true);
+            request_animation_frame(|| {
+                if !focus_first_error() {
+                    focus_heading("enr-existing");
+                }
+            });
+            return;
+        }
+        saving.set(true);
+        error.set(None);
+        let form = ui.form.get_untracked();
+        leptos::task::spawn_local(async move {
+            let result = save(&form, saved).await;
+            saving.set(false);
+            match result {
+                Ok(id) => dialog.set(Some(id)),
+                Err((what, f)) => {
+                    if f == Failure::SignedOut {
+                        ui.signed_out.set(true);
+                    }
+                    error.set(Some((what, f)));
+                }
+            }
+        });
+    };
+    let prefix_id = "enr-prefix";
+    view! {
+        <form on:submit=|ev| ev.prevent_default() novalidate>
+            <section class="card">
+                <h2 id="step-enrichment" tabindex="-1">"Link Enrichment Datastore"</h2>
+                <p class="muted">
+                    "An enrichment datastore receives the results (anomalies, profiles, scores). "
+                    "Optional: Finish without one and link it later."
+                </p>
+                <div class="field">
+                    <label for=prefix_id>"Enrichment prefix"</label>
+                    <p class="hint" id="enr-prefix-hint">"Prefix of the tables written for this datastore, e.g. sales_."</p>
+                    <input
+                        id=prefix_id
+                        type="text"
+                        aria-describedby="enr-prefix-hint"
+                        prop:value=move || ui.form.with(|f| f.prefix.clone())
+                        on:input=move |ev| ui.form.update(|f| f.prefix = event_target_value(&ev))
+                    />
+                </div>
+                <fieldset class="field segmented">
+                    <legend>"Enrichment datastore"</legend>
+                    <div class="choices">
+                        {[
+                            (EnrichMode::None, "enr-none", "None"),
+                            (EnrichMode::Existing, "enr-existing", "Use an existing enrichment datastore"),
+                            (EnrichMode::New, "enr-new", "Add a new enrichment datastore"),
+                        ]
+                            .into_iter()
+                            .map(|(m, id, label)| {
+                                view! {
+                                    <label>
+                                        <input
+                                            type="radio"
+                                            name="enr-mode"
+                                            id=id
+                                            prop:checked=move || mode.get() == m
+                                            on:change=move |_| ui.form.update(|f| f.mode = m)
+                                        />
+                                        {label}
+                                    </label>
+                                }
+                            })
+                            .collect_view()}
+                    </div>
+                </fieldset>
+                <Show when=move || mode.get() == EnrichMode::Existing>
+                    <ExistingEnrichment ui=ui/>
+                </Show>
+            </section>
+            <Show when=move || mode.get() == EnrichMode::New>
+                <DatastoreFields ui=ui which=Which::Enrichment/>
+            </Show>
+            {move || {
+                error.get().map(|(what, f)| {
+                    let list = match &f {
+                        Failure::Invalid(d) => d
+                            .iter()
+                            .map(|d| view! { <li><code>{d.path.clone()}</code> " " {d.message.clone()} " — " {d.help.clone()}</li> })
+                            .collect_view()
+                            .into_any(),
+                        _ => ().into_any(),
+                    };
+                    view! {
+                        <div class="banner error" role="alert">
+                            <p><strong>{what}</strong> " " {f.words()}</p>
+                            <ul>{list}</ul>
+                        </div>
+                    }
+                })
+            }}
+            <div class="nav">
+                <button type="button" class="secondary" on:click=move |_| screen.set(Screen::Source)>
+                    "Back"
+                </button>
+                <button
+                    type="button"
+                    id="finish"
+                    aria-disabled=move || if blocked.get() || saving.get() { "true" } else { "false" }
+                    aria-busy=move || if saving.get() { "true" } else { "false" }
+                    on:click=finish
+                >
+                    {move || if saving.get() { "Saving…" } else { "Finish" }}
+                </button>
+            </div>
+        </form>
+        {move || {
+            dialog.get().map(|id| {
+                let name = ui.form.with_untracked(|f| f.source.name.clone());
+                request_animation_frame(|| focus_heading("done-open"));
+                view! {
+                    <div class="backdrop">
+                        <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="done-title">
+                            <h2 id="done-title">"Datastore added"</h2>
+                            <p>{format!("{name} is saved.")}</p>
+                            <button
+                                type="button"
+                                id="done-open"
+                                on:click=move |_| {
+                                    dialog.set(None);
+                                    screen.set(Screen::Saved(id));
+                                }
+                            >
+                                "Open the datastore"
+                            </button>
+                        </div>
+                    </div>
+                }
+            })
+        }}
+    }
+}
+
+/// Saves the source, the enrichment datastore (new or stored) and the link, skipping what a
+/// previous attempt already saved.
+async fn save(form: &Form, saved: RwSignal<Saved>) -> Result<i64, (String, Failure)> {
+    let mut done = saved.get_untracked();
+    let source = match done.source {
+        Some(id) => id,
+        None => {
+            let v: Value = api::post("/api/datastores", &form.body(Which::Source), None)
+                .await
+                .map_err(|f| ("The datastore was not saved.".to_owned(), f))?;
+            let id = v.get("id").and_then(Value::as_i64).unwrap_or_default();
+            done.source = Some(id);
+            saved.set(done);
+            id
+        }
+    };
+    let enrichment = match form.mode {
+        EnrichMode::None => None,
+        EnrichMode::Existing => form.existing_enrichment,
+        EnrichMode::New => match done.enrichment {
+            Some(id) => Some(id),
+            None => {
+                let v: Value = api::post("/api/datastores", &form.body(Which::Enrichment), None)
+                    .await
+                    .map_err(|f| {
+                        (
+                            "The datastore is saved; the enrichment datastore was not.".to_owned(),
+                            f,
+                        )
+                    })?;
+                let id = v.get("id").and_then(Value::as_i64).unwrap_or_default();
+                done.enrichment = Some(id);
+                saved.set(done);
+                Some(id)
+            }
+        },
+    };
+    if let Some(eid) = enrichment {
+        let _: Value = api::patch(&format!("/api/datastores/{source}/enrichment/{eid}"))
+            .await
+            .map_err(|f| {
+                (
+                    "The datastores are saved, but linking them failed.".to_owned(),
+                    f,
+                )
+            })?;
+    }
+    Ok(source)
+}
+
+fn text(v: &Value, k: &str) -> String {
+    match v.get(k) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Choose a stored enrichment datastore; its team, host, database and schema are shown.
+#[component]
+fn ExistingEnrichment(ui: Ui) -> impl IntoView {
+    let chosen = Memo::new(move |_| ui.form.with(|f| f.existing_enrichment));
+    let invalid = Memo::new(move |_| ui.show_all.get() && chosen.get().is_none());
+    let detail = move || {
+        let id = chosen.get()?;
+        let d = ui.enrichments.with(|ds| {
+            ds.iter()
+                .find(|d| d.get("id").and_then(Value::as_i64) == Some(id))
+                .cloned()
+        })?;
+        let host = d
+            .get("connection")
+            .map(|c| format!("{}:{}", text(c, "host"), text(c, "port")))
+            .unwrap_or_default();
+        let teams = d
+            .get("teams")
+            .and_then(Value::as_array)
+            .map(|t| {
+                t.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        Some(view! {
+            <dl class="summary">
+                <dt>"Teams"</dt><dd>{teams}</dd>
+                <dt>"Host"</dt><dd>{host}</dd>
+                <dt>"Database"</dt><dd>{text(&d, "database")}</dd>
+                <dt>"Schema"</dt><dd>{text(&d, "schema")}</dd>
+            </dl>
+        })
+    };
+    view! {
+        <div class="field" class:invalid=move || invalid.get()>
+            <label for="enr-existing-select">"Enrichment datastore"</label>
+            <select
+                id="enr-existing-select"
+                aria-invalid=move || if invalid.get() { "true" } else { "false" }
+                aria-describedby="enr-existing-msg"
+                on:change=move |ev| {
+                    let v = event_target_value(&ev).parse::<i64>().ok();
+                    ui.form.update(|f| f.existing_enrichment = v);
+                }
+            >
+                <option value="" selected=move || chosen.get().is_none()>"Choose…"</option>
+                {move || {
+                    ui.enrichments
+                        .get()
+                        .into_iter()
+                        .map(|d| {
+                            let id = d.get("id").and_then(Value::as_i64).unwrap_or_default();
+                            view! {
+                                <option value=id.to_string() selected=move || chosen.get() == Some(id)>
+                                    {text(&d, "name")}
+                                </option>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </select>
+            <div class="messages" id="enr-existing-msg">
+                <Show when=move || invalid.get()>
+                    <p class="msg error"><span class="badge">"Error"</span>" Choose an enrichment datastore — or pick None or Add a new one."</p>
+                </Show>
+                <Show when=move || ui.enrichments.with(Vec::is_empty)>
+                    <p class="hint">"No enrichment datastore is stored yet: add a new one."</p>
+                </Show>
+            </div>
+            {detail}
+        </div>
+    }
+}

@@ -1,0 +1,400 @@
+//! Form fields: a real `<label>`, the input, and under it the core's messages for that field
+//! (`aria-invalid`, `aria-describedby`), errors and warnings told apart, plus what the last
+//! Test Connection said about it.
+
+use leptos::prelude::*;
+use pgconnect_core::Severity;
+use pgconnect_core::check::CheckError;
+use wasm_bindgen::JsCast;
+
+use crate::model::{DatastoreForm, belongs, field_path};
+use crate::state::{Ui, Which, field_id};
+
+/// Reads and writes one text of a datastore's form.
+#[derive(Clone, Copy)]
+pub struct Lens {
+    /// Which datastore.
+    pub which: Which,
+    /// Read.
+    pub get: fn(&DatastoreForm) -> &String,
+    /// Write.
+    pub set: fn(&mut DatastoreForm) -> &mut String,
+}
+
+impl Lens {
+    fn read(self, ui: Ui) -> String {
+        ui.form.with(|f| (self.get)(f.ds(self.which)).clone())
+    }
+
+    fn write(self, ui: Ui, value: String) {
+        ui.form
+            .update(|f| *(self.set)(f.ds_mut(self.which)) = value);
+    }
+}
+
+/// A message under a field.
+#[derive(Clone, PartialEq)]
+struct Message {
+    severity: Severity,
+    text: String,
+}
+
+/// What shows under the field at `path`: the core's diagnostics once the field is touched (or a
+/// submit was blocked), and the last check's explanation when it implicates the field.
+fn messages(ui: Ui, which: Which, path: &'static str) -> Vec<Message> {
+    let id = field_id(which, path);
+    let shown = ui.show_all.get() || ui.touched.with(|t| t.contains(&id));
+    let mut out = Vec::new();
+    if shown {
+        ui.report(which).with(|r| {
+            for d in r.diagnostics.iter().filter(|d| belongs(&d.path, path)) {
+                out.push(Message {
+                    severity: d.severity,
+                    text: format!("{} — {}", capitalise(&d.message), d.help),
+                });
+            }
+        });
+    }
+    ui.test(which).with(|t| {
+        let Some(report) = &t.report else { return };
+        let Some(error) = &report.error else { return };
+        let e = error.explanation();
+        if e.fields.iter().any(|f| field_path(*f) == path) {
+            let what = match error {
+                CheckError::Vault(_) => "Vault",
+                CheckError::Connection(_) => "Test Connection",
+            };
+            out.push(Message {
+                severity: Severity::Error,
+                text: format!("{what}: {} {}", e.title, e.fix),
+            });
+        }
+    });
+    out
+}
+
+/// First letter up.
+#[must_use]
+pub fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn touch(ui: Ui, id: &str) {
+    if !ui.touched.with_untracked(|t| t.contains(id)) {
+        ui.touched.update(|t| {
+            t.insert(id.to_owned());
+        });
+    }
+}
+
+/// The messages block and the `aria-invalid` state of a field.
+pub fn feedback_for(
+    ui: Ui,
+    which: Which,
+    path: &'static str,
+) -> (Signal<bool>, impl IntoView + use<>, String) {
+    let id = field_id(which, path);
+    let msg_id = format!("{id}-msg");
+    let msgs = Memo::new(move |_| messages(ui, which, path));
+    let invalid =
+        Signal::derive(move || msgs.with(|m| m.iter().any(|m| m.severity == Severity::Error)));
+    let view = view! {
+        <div class="messages" id=msg_id.clone() aria-live="polite">
+            {move || {
+                msgs.get()
+                    .into_iter()
+                    .map(|m| {
+                        let (class, label) = match m.severity {
+                            Severity::Error => ("msg error", "Error"),
+                            Severity::Warning => ("msg warning", "Warning"),
+                            _ => ("msg note", "Note"),
+                        };
+                        view! {
+                            <p class=class>
+                                <span class="badge">{label}</span>
+                                " "
+                                {m.text}
+                            </p>
+                        }
+                    })
+                    .collect_view()
+            }}
+        </div>
+    };
+    (invalid, view, msg_id)
+}
+
+/// A text input.
+#[component]
+pub fn TextField(
+    ui: Ui,
+    lens: Lens,
+    label: &'static str,
+    path: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] placeholder: Option<&'static str>,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] required: bool,
+) -> impl IntoView {
+    let which = lens.which;
+    let id = field_id(which, path);
+    let (invalid, messages, msg_id) = feedback_for(ui, which, path);
+    let hint_id = format!("{id}-hint");
+    let described = match hint {
+        Some(_) => format!("{hint_id} {msg_id}"),
+        None => msg_id,
+    };
+    let touch_id = id.clone();
+    let blur_id = id.clone();
+    view! {
+        <div class="field" class:invalid=move || invalid.get()>
+            <label for=id.clone()>
+                {label}
+                {required.then(|| view! { <span class="req" aria-hidden="true">" *"</span> })}
+            </label>
+            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
+            <input
+                id=id.clone()
+                name=id.clone()
+                type=kind
+                placeholder=placeholder
+                autocomplete=autocomplete.unwrap_or("off")
+                spellcheck="false"
+                aria-required=required.then_some("true")
+                aria-invalid=move || if invalid.get() { "true" } else { "false" }
+                aria-describedby=described
+                prop:value=move || lens.read(ui)
+                on:input=move |ev| {
+                    lens.write(ui, event_target_value(&ev));
+                    touch(ui, &touch_id);
+                }
+                on:blur=move |_| touch(ui, &blur_id)
+            />
+            {messages}
+        </div>
+    }
+}
+
+/// A multi-line text input (certificates, credentials payloads).
+#[component]
+pub fn TextArea(
+    ui: Ui,
+    lens: Lens,
+    label: &'static str,
+    path: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] placeholder: Option<&'static str>,
+) -> impl IntoView {
+    let which = lens.which;
+    let id = field_id(which, path);
+    let (invalid, messages, msg_id) = feedback_for(ui, which, path);
+    let hint_id = format!("{id}-hint");
+    let described = match hint {
+        Some(_) => format!("{hint_id} {msg_id}"),
+        None => msg_id,
+    };
+    let touch_id = id.clone();
+    view! {
+        <div class="field" class:invalid=move || invalid.get()>
+            <label for=id.clone()>{label}</label>
+            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
+            <textarea
+                id=id.clone()
+                rows="3"
+                spellcheck="false"
+                placeholder=placeholder
+                aria-invalid=move || if invalid.get() { "true" } else { "false" }
+                aria-describedby=described
+                prop:value=move || lens.read(ui)
+                on:input=move |ev| {
+                    lens.write(ui, event_target_value(&ev));
+                    touch(ui, &touch_id);
+                }
+            ></textarea>
+            {messages}
+        </div>
+    }
+}
+
+/// A `<select>` over fixed options.
+#[component]
+pub fn SelectField(
+    ui: Ui,
+    lens: Lens,
+    label: &'static str,
+    path: &'static str,
+    options: &'static [(&'static str, &'static str)],
+    #[prop(optional)] hint: Option<&'static str>,
+) -> impl IntoView {
+    let which = lens.which;
+    let id = field_id(which, path);
+    let (invalid, messages, msg_id) = feedback_for(ui, which, path);
+    let hint_id = format!("{id}-hint");
+    let described = match hint {
+        Some(_) => format!("{hint_id} {msg_id}"),
+        None => msg_id,
+    };
+    let touch_id = id.clone();
+    view! {
+        <div class="field" class:invalid=move || invalid.get()>
+            <label for=id.clone()>{label}</label>
+            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
+            <select
+                id=id.clone()
+                aria-invalid=move || if invalid.get() { "true" } else { "false" }
+                aria-describedby=described
+                prop:value=move || lens.read(ui)
+                on:change=move |ev| {
+                    lens.write(ui, event_target_value(&ev));
+                    touch(ui, &touch_id);
+                }
+            >
+                {options
+                    .iter()
+                    .map(|(value, text)| {
+                        let selected = move || lens.read(ui) == *value;
+                        view! { <option value=*value selected=selected>{*text}</option> }
+                    })
+                    .collect_view()}
+            </select>
+            {messages}
+        </div>
+    }
+}
+
+/// The teams, as checkboxes in a fieldset (a multi-select that works with the keyboard alone).
+#[component]
+pub fn TeamsField(ui: Ui, which: Which) -> impl IntoView {
+    let path = "/teams";
+    let id = field_id(which, path);
+    let (invalid, messages, msg_id) = feedback_for(ui, which, path);
+    let legend_id = format!("{id}-legend");
+    let fieldset_id = id.clone();
+    let labelledby = legend_id.clone();
+    view! {
+        <fieldset
+            class="field teams"
+            class:invalid=move || invalid.get()
+            id=fieldset_id
+            aria-describedby=msg_id
+            aria-labelledby=labelledby
+        >
+            <legend id=legend_id>"Teams"</legend>
+            <div class="chips">
+                {move || {
+                    let id = id.clone();
+                    ui.teams
+                        .get()
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, team)| {
+                            let box_id = format!("{id}-{i}");
+                            let for_id = box_id.clone();
+                            let t1 = team.clone();
+                            let t2 = team.clone();
+                            let touch_id = id.clone();
+                            view! {
+                                <label class="chip" for=for_id>
+                                    <input
+                                        type="checkbox"
+                                        id=box_id
+                                        aria-invalid=move || if invalid.get() { "true" } else { "false" }
+                                        prop:checked=move || {
+                                            ui.form.with(|f| f.ds(which).teams.contains(&t1))
+                                        }
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            let t = t2.clone();
+                                            ui.form.update(|f| {
+                                                let teams = &mut f.ds_mut(which).teams;
+                                                teams.retain(|x| *x != t);
+                                                if on {
+                                                    teams.push(t);
+                                                }
+                                            });
+                                            touch(ui, &touch_id);
+                                        }
+                                    />
+                                    {team}
+                                </label>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </div>
+            {messages}
+        </fieldset>
+    }
+}
+
+/// A checkbox over a boolean of the form.
+#[component]
+pub fn Check(
+    id: String,
+    label: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    checked: Signal<bool>,
+    on_change: Callback<bool>,
+) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    view! {
+        <div class="check">
+            <input
+                type="checkbox"
+                id=id.clone()
+                aria-describedby=hint.map(|_| hint_id.clone())
+                prop:checked=move || checked.get()
+                on:change=move |ev| on_change.run(event_target_checked(&ev))
+            />
+            <label for=id>{label}</label>
+            {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
+        </div>
+    }
+}
+
+/// Focuses the first field marked invalid; `true` when there was one.
+pub fn focus_first_error() -> bool {
+    let Some(el) = document()
+        .query_selector("[aria-invalid='true']")
+        .ok()
+        .flatten()
+    else {
+        return false;
+    };
+    if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+        let _ = el.focus();
+        return true;
+    }
+    false
+}
+
+/// A copy-to-clipboard button for `text`, with a polite status.
+#[component]
+pub fn CopyButton(text: Signal<String>, label: &'static str) -> impl IntoView {
+    let status = RwSignal::new("");
+    view! {
+        <span class="copy">
+            <button
+                type="button"
+                class="secondary small"
+                on:click=move |_| {
+                    let t = text.get_untracked();
+                    let clipboard = window().navigator().clipboard();
+                    let promise = clipboard.write_text(&t);
+                    leptos::task::spawn_local(async move {
+                        let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+                        status.set(if ok { "Copied." } else { "Copy failed: select the text and copy it." });
+                    });
+                }
+            >
+                {label}
+            </button>
+            <span class="status" role="status">{move || status.get()}</span>
+        </span>
+    }
+}

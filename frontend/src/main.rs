@@ -1,0 +1,17 @@
+//! pgconnect's wizard (Leptos, client-side rendering): add a PostgreSQL source datastore, test it
+//! live, link an enrichment datastore, finish. Validation, GRANT SQL, connection strings and
+//! previews come from the core linked in; only the live check and the registry go to the server.
+
+pub mod api;
+pub mod app;
+pub mod datastore;
+pub mod fields;
+pub mod model;
+pub mod page;
+pub mod panels;
+pub mod state;
+pub mod test;
+
+fn main() {
+    leptos::mount::mount_to_body(app::App);
+}
