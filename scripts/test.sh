@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test of pgconnect, on a fresh machine: installs what the tests need (Debian's PostgreSQL
-# and Chromium, OpenBao from PyPI, the wasm32 target, wasm-bindgen-cli and wasm-pack from crates.io,
+# and Chromium, OpenBao from PyPI, the wasm32 target, wasm-bindgen-cli, wasm-pack and Trunk from crates.io,
 # wasm-opt and the JS test tools from npm) and runs formatting and lint checks, the purity proof of
 # the core, the Rust test suite (unit, snapshot, CLI, and live tests against throwaway PostgreSQL and
 # OpenBao servers), schemathesis against the server's OpenAPI document, the npm package's tests in Node and headless Chromium, and its JS consumer tests.
@@ -13,11 +13,13 @@ ensure_postgresql
 ensure_openbao
 ensure_wasm_tools
 ensure_chromium
+ensure_trunk
 
 echo "==> format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p pgconnect-wasm --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+cargo clippy -p pgconnect-web --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 
 echo "==> the core is pure: it builds for wasm32 and depends on no I/O runtime"
 cargo check -p pgconnect-core --target wasm32-unknown-unknown --locked
@@ -31,7 +33,11 @@ if grep -rEn '\b(std::fs|std::net::Tcp|std::env|std::process|std::time::(SystemT
   echo "crates/core/src uses I/O: move it to an edge crate"; exit 1
 fi
 
-echo "==> tests"
+echo "==> the wizard: build it (Trunk) and the browser-test tools (playwright-core, axe-core)"
+scripts/build-web.sh
+npm ci --prefix tests/e2e --no-audit --no-fund >/dev/null
+
+echo "==> tests (the wizard's browser tests included: crates/cli/tests/wizard.rs)"
 cargo test --workspace --locked
 
 echo "==> the server against its OpenAPI document (schemathesis, 60 s)"

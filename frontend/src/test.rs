@@ -244,16 +244,20 @@ fn report_view(r: CheckReport) -> impl IntoView {
             </div>
         }
     });
+    // the audit's GRANT SQL (below) covers everything missing; the explanation's own SQL fixes
+    // only the first refusal, so it is not shown twice
+    let has_missing = r.privileges.as_ref().is_some_and(|p| !p.missing.is_empty());
     let explanation = r.error.clone().map(|e| {
         let vault = matches!(e, CheckError::Vault(_));
         let x = e.explanation().clone();
-        let fix_sql = x.fix_sql.clone();
+        let fix_sql = x.fix_sql.clone().filter(|_| !has_missing);
         let fix_config = x.fix_config.clone();
         view! {
             <div class="explanation">
                 <h4>{if vault { format!("Vault: {}", x.title) } else { x.title.clone() }}</h4>
                 <p><strong>"Cause: "</strong>{x.cause.clone()}</p>
                 <p><strong>"Fix: "</strong>{x.fix.clone()}</p>
+                {has_missing.then(|| view! { <p>"The GRANT SQL below gives the role everything it lacks."</p> })}
                 {fix_sql.map(|sql| {
                     let s = sql.clone();
                     view! {

@@ -1,0 +1,147 @@
+//! The wizard end to end in Debian's headless Chromium: this test starts a real PostgreSQL (the
+//! shop fixture plus a role without USAGE), a real OpenBao (userpass + a KV v2 secret holding the
+//! role's password) and `pgconnect serve` with the built wizard (`dist/`), then runs
+//! `tests/e2e/wizard.test.mjs` (node's test runner, playwright-core on /usr/bin/chromium) against
+//! them. Screenshots of every step go to `test-output/wizard/`.
+//!
+//! Needs `scripts/build-web.sh` (dist/) and `npm ci --prefix tests/e2e`; `scripts/test.sh` does
+//! both. Without them the test says so and stops — under `CI=true` it fails.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::BufRead as _;
+use std::process::{Command, Stdio};
+
+use pgconnect_testkit::bao::BaoServer;
+use pgconnect_testkit::pg::{PgOptions, SUPERUSER, SUPERUSER_PASSWORD};
+use pgconnect_testkit::shop::{self, DB, PASSWORD, READER, RESULTS, SCHEMA, WRITER};
+use pgconnect_testkit::{in_ci, workspace_root};
+
+mod common;
+
+const NO_USAGE: &str = "no_usage";
+const NO_USAGE_PASSWORD: &str = "N0-usage-pw";
+const VAULT_USER: &str = "wizard";
+const VAULT_PASSWORD: &str = "wizard-vault-login-pw";
+
+fn missing(what: &str) {
+    let message = format!("the wizard's browser test needs {what}");
+    assert!(!in_ci(), "{message}");
+    eprintln!("skipped: {message}");
+}
+
+#[test]
+fn the_wizard_in_headless_chromium() {
+    let root = workspace_root();
+    let dist = root.join("dist");
+    if !dist.join("index.html").is_file() {
+        return missing("the built wizard: run scripts/build-web.sh");
+    }
+    let e2e = root.join("tests/e2e");
+    if !e2e.join("node_modules/playwright-core").is_dir() {
+        return missing("playwright-core: run npm ci --prefix tests/e2e");
+    }
+
+    let pg = shop::start(PgOptions::default()).unwrap();
+    let setup = format!(
+        "CREATE ROLE {NO_USAGE} LOGIN PASSWORD '{NO_USAGE_PASSWORD}';\n\
+         GRANT CONNECT ON DATABASE {DB} TO {NO_USAGE};"
+    );
+    let out = pg.psql(DB, &setup).unwrap();
+    assert!(out.status.success(), "{out:?}");
+
+    let bao = BaoServer::start().unwrap();
+    bao.bao(&["auth", "enable", "userpass"]).unwrap();
+    bao.bao_with_stdin(
+        &["policy", "write", "reader", "-"],
+        Some("path \"secret/data/*\" { capabilities = [\"read\"] }\n"),
+    )
+    .unwrap();
+    bao.bao(&[
+        "write",
+        &format!("auth/userpass/users/{VAULT_USER}"),
+        &format!("password={VAULT_PASSWORD}"),
+        "policies=reader",
+    ])
+    .unwrap();
+    bao.bao(&[
+        "kv",
+        "put",
+        "secret/shop",
+        &format!("username={READER}"),
+        &format!("password={PASSWORD}"),
+    ])
+    .unwrap();
+
+    let data = tempfile::tempdir().unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_pgconnect"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(data.path())
+        .arg("--web-dir")
+        .arg(&dist)
+        .env("PGCONNECT_SECRET_KEY", common::KEY)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(server.stdout.take().unwrap());
+    let mut url = None;
+    let mut login = None;
+    for _ in 0..10 {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        for word in line.split_whitespace() {
+            if word.contains("/login?code=") {
+                login = Some(word.to_owned());
+            } else if word.starts_with("http://") && url.is_none() {
+                url = Some(word.trim_end_matches('/').to_owned());
+            }
+        }
+        if login.is_some() {
+            break;
+        }
+    }
+    let (url, login) = (url.unwrap(), login.unwrap());
+
+    let output = root.join("test-output/wizard");
+    let _ = std::fs::remove_dir_all(&output);
+    std::fs::create_dir_all(&output).unwrap();
+    let status = Command::new("node")
+        .arg("--test")
+        .arg("--test-reporter=spec")
+        .arg(e2e.join("wizard.test.mjs"))
+        .current_dir(&e2e)
+        .env("PGCONNECT_URL", &url)
+        .env("PGCONNECT_LOGIN", &login)
+        .env("PG_HOST", pg.host())
+        .env("PG_PORT", pg.port().to_string())
+        .env("PG_DB", DB)
+        .env("PG_SCHEMA", SCHEMA)
+        .env("PG_RESULTS", RESULTS)
+        .env("PG_READER", READER)
+        .env("PG_WRITER", WRITER)
+        .env("PG_PASSWORD", PASSWORD)
+        .env("PG_NO_USAGE", NO_USAGE)
+        .env("PG_NO_USAGE_PASSWORD", NO_USAGE_PASSWORD)
+        .env(
+            "PG_SUPERUSER_CONNINFO",
+            pg.conninfo(SUPERUSER, SUPERUSER_PASSWORD, DB),
+        )
+        .env("VAULT_ADDR", bao.addr())
+        .env("VAULT_USER", VAULT_USER)
+        .env("VAULT_PASSWORD", VAULT_PASSWORD)
+        .env("OUTPUT_DIR", &output)
+        .status()
+        .unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(status.success(), "the browser tests failed (see above)");
+}
