@@ -149,3 +149,13 @@ pub async fn post<T: DeserializeOwned>(
 pub async fn patch<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
     send(Request::patch(path).build()).await
 }
+
+/// A field of an answer as text: strings as they are, numbers as written, `null` or absent as "".
+#[must_use]
+pub fn text(v: &Value, k: &str) -> String {
+    match v.get(k) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}

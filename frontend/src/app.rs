@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use serde_json::Value;
 
-use crate::api::{self, Failure};
+use crate::api::{self, Failure, text};
 use crate::datastore::DatastoreFields;
 use crate::fields::focus_first_error;
 use crate::page::DatastorePage;
@@ -361,14 +361,6 @@ async fn save(form: &Form, saved: RwSignal<Saved>) -> Result<i64, (String, Failu
             })?;
     }
     Ok(source)
-}
-
-fn text(v: &Value, k: &str) -> String {
-    match v.get(k) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    }
 }
 
 /// Choose a stored enrichment datastore; its team, host, database and schema are shown.

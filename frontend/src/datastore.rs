@@ -4,6 +4,8 @@
 
 use leptos::prelude::*;
 use serde_json::Value;
+
+use crate::api::text;
 use wasm_bindgen::JsCast;
 
 use crate::fields::{Check, Lens, SelectField, TeamsField, TextArea, TextField};
@@ -354,14 +356,6 @@ fn PasteBox(ui: Ui, which: Which) -> impl IntoView {
                 </p>
             </div>
         </details>
-    }
-}
-
-fn text(v: &Value, k: &str) -> String {
-    match v.get(k) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
     }
 }
 

@@ -5,15 +5,7 @@ use leptos::prelude::*;
 use pgconnect_core::catalog::Catalog;
 use serde_json::Value;
 
-use crate::api;
-
-fn text(v: &Value, k: &str) -> String {
-    match v.get(k) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    }
-}
+use crate::api::{self, text};
 
 /// Polls the catalog while it runs (every second, two minutes at most).
 fn poll_catalog(id: i64, state: RwSignal<Option<Value>>, tries: u32) {
