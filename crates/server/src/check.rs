@@ -1,6 +1,6 @@
 //! The Test Connection routes.
 
-use crate::api::views::{ErrorBody, Unprocessable};
+use crate::api::views::{BadRequest, Busy, Invalid, TooLarge, Unauthorized};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
@@ -30,11 +30,11 @@ pub struct KindQuery {
     request_body(content = pgconnect_core::wire::QualyticsDatastore, content_type = "application/json"),
     responses(
         (status = 200, description = "The live check (connected or not, with the explanation)", body = pgconnect_core::check::CheckReport),
-        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
-        (status = 422, description = "Invalid: the core's report, or a refusal naming the field", body = Unprocessable),
-        (status = 429, description = "Too many live checks at once; retry after Retry-After", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 413, response = TooLarge),
+        (status = 422, response = Invalid),
+        (status = 429, response = Busy),
     ),
 )]
 pub async fn datastore_connection(
@@ -57,11 +57,11 @@ pub async fn datastore_connection(
     request_body(content = pgconnect_core::wire::DatastorePayload, content_type = "application/json"),
     responses(
         (status = 200, description = "The live check", body = pgconnect_core::check::CheckReport),
-        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
-        (status = 422, description = "Invalid: the core's report, or a refusal naming the field", body = Unprocessable),
-        (status = 429, description = "Too many live checks at once; retry after Retry-After", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 413, response = TooLarge),
+        (status = 422, response = Invalid),
+        (status = 429, response = Busy),
     ),
 )]
 pub async fn connection_test(

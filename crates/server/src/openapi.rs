@@ -8,6 +8,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::api;
+use crate::api::views;
 
 /// The document.
 #[derive(OpenApi)]
@@ -48,6 +49,19 @@ use crate::api;
         api::assets::delete,
         document,
     ),
+    components(
+        schemas(views::ErrorBody, views::Unprocessable),
+        responses(
+        views::BadRequest,
+        views::Unauthorized,
+        views::Forbidden,
+        views::NotFound,
+        views::Conflict,
+        views::TooLarge,
+        views::Invalid,
+        views::Busy,
+        views::StoreFailed,
+    )),
     modifiers(&Security, &Lenient),
     security(("bearer" = []), ("session" = [])),
     tags(

@@ -2,7 +2,10 @@
 //! `X-Project-ID` header. An asset is a datastore with its own connection; its credentials are
 //! sealed like any connection's and never appear in an answer.
 
-use crate::api::views::{AssetView, ErrorBody, Unprocessable};
+use crate::api::views::{
+    AssetView, BadRequest, Busy, Conflict, Forbidden, Invalid, NotFound, StoreFailed, TooLarge,
+    Unauthorized,
+};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -67,14 +70,14 @@ pub async fn method_not_allowed(method: Method, uri: Uri) -> Response {
             "credentials": {"username": "craft_ro", "password": "…"}})),
     responses(
         (status = 201, description = "Registered", body = AssetView),
-        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 403, description = "The token's role or teams do not allow it", body = ErrorBody),
-        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
-        (status = 409, description = "It conflicts with what is stored", body = ErrorBody),
-        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
-        (status = 422, description = "Invalid: the core's report, or a refusal naming the field", body = Unprocessable),
-        (status = 503, description = "The registry's store failed", body = ErrorBody),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = TooLarge),
+        (status = 422, response = Invalid),
+        (status = 503, response = StoreFailed),
     ),
 )]
 pub async fn create(
@@ -109,9 +112,9 @@ pub async fn create(
     params(("X-Project-ID" = String, Header, description = "The CRAFT project", pattern = r"^[!-~]+$")),
     responses(
         (status = 200, description = "The assets", body = Vec<AssetView>),
-        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 503, description = "The registry's store failed", body = ErrorBody),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 503, response = StoreFailed),
     ),
 )]
 pub async fn list(
@@ -146,10 +149,10 @@ pub async fn list(
     params(("id" = i64, Path, description = "The record's id"), ("X-Project-ID" = String, Header, description = "The CRAFT project", pattern = r"^[!-~]+$")),
     responses(
         (status = 200, description = "The asset", body = AssetView),
-        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
-        (status = 503, description = "The registry's store failed", body = ErrorBody),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 503, response = StoreFailed),
     ),
 )]
 pub async fn get(
@@ -177,12 +180,12 @@ pub async fn get(
     params(("id" = i64, Path, description = "The record's id"), ("X-Project-ID" = String, Header, description = "The CRAFT project", pattern = r"^[!-~]+$")),
     responses(
         (status = 200, description = "The live check", body = pgconnect_core::check::CheckReport),
-        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
-        (status = 422, description = "Invalid: the core's report, or a refusal naming the field", body = Unprocessable),
-        (status = 429, description = "Too many live checks at once; retry after Retry-After", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait"))),
-        (status = 503, description = "The registry's store failed", body = ErrorBody),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 422, response = Invalid),
+        (status = 429, response = Busy),
+        (status = 503, response = StoreFailed),
     ),
 )]
 pub async fn action(
@@ -210,12 +213,12 @@ pub async fn action(
     params(("id" = i64, Path, description = "The record's id"), ("X-Project-ID" = String, Header, description = "The CRAFT project", pattern = r"^[!-~]+$")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 403, description = "The token's role or teams do not allow it", body = ErrorBody),
-        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
-        (status = 409, description = "It conflicts with what is stored", body = ErrorBody),
-        (status = 503, description = "The registry's store failed", body = ErrorBody),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = StoreFailed),
     ),
 )]
 pub async fn delete(

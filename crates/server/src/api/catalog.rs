@@ -1,7 +1,9 @@
 //! Catalog discovery of a stored datastore: started after create (`trigger_catalog`) or on demand
 //! (`POST /api/datastores/{id}/catalog`), run in the background, stored; `GET` returns it.
 
-use crate::api::views::{CatalogStarted, CatalogView, ErrorBody, Unprocessable};
+use crate::api::views::{
+    CatalogStarted, CatalogView, Forbidden, Invalid, NotFound, StoreFailed, Unauthorized,
+};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -132,11 +134,11 @@ pub(crate) async fn start(state: &AppState, row: &DatastoreRow) -> Result<(), Ap
     params(("id" = i64, Path, description = "The record's id")),
     responses(
         (status = 202, description = "Started", body = CatalogStarted),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 403, description = "The token's role or teams do not allow it", body = ErrorBody),
-        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
-        (status = 422, description = "Invalid: the core's report, or a refusal naming the field", body = Unprocessable),
-        (status = 503, description = "The registry's store failed", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Invalid),
+        (status = 503, response = StoreFailed),
     ),
 )]
 pub async fn trigger(
@@ -167,9 +169,9 @@ pub async fn trigger(
     params(("id" = i64, Path, description = "The record's id")),
     responses(
         (status = 200, description = "The catalog or its state", body = CatalogView),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
-        (status = 503, description = "The registry's store failed", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 503, response = StoreFailed),
     ),
 )]
 pub async fn get(

@@ -1,6 +1,9 @@
 //! `/api/connections`: create, list, get, update, delete, test.
 
-use crate::api::views::{ConnectionView, ErrorBody, Unprocessable};
+use crate::api::views::{
+    BadRequest, Busy, Conflict, ConnectionView, Forbidden, Invalid, NotFound, StoreFailed,
+    TooLarge, Unauthorized,
+};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -29,13 +32,13 @@ use crate::registry::{PASSWORD, VAULT_CREDENTIALS};
             "port": 5432, "username": "qualytics_ro", "password": "…", "ssl_mode": "require"})),
     responses(
         (status = 201, description = "Stored", body = ConnectionView),
-        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 403, description = "The token's role or teams do not allow it", body = ErrorBody),
-        (status = 409, description = "It conflicts with what is stored", body = ErrorBody),
-        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
-        (status = 422, description = "Invalid: the core's report, or a refusal naming the field", body = Unprocessable),
-        (status = 503, description = "The registry's store failed", body = ErrorBody),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = TooLarge),
+        (status = 422, response = Invalid),
+        (status = 503, response = StoreFailed),
     ),
 )]
 pub async fn create(
@@ -83,8 +86,8 @@ pub async fn create(
     summary = "List connections",
     responses(
         (status = 200, description = "The connections", body = Vec<ConnectionView>),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 503, description = "The registry's store failed", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 503, response = StoreFailed),
     ),
 )]
 pub async fn list(State(state): State<AppState>, _caller: Caller) -> Result<Response, ApiError> {
@@ -112,9 +115,9 @@ pub async fn list(State(state): State<AppState>, _caller: Caller) -> Result<Resp
     params(("id" = i64, Path, description = "The record's id")),
     responses(
         (status = 200, description = "The connection", body = ConnectionView),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
-        (status = 503, description = "The registry's store failed", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 503, response = StoreFailed),
     ),
 )]
 pub async fn get(
@@ -144,14 +147,14 @@ pub async fn get(
     request_body(content = Object, description = "The fields to change", content_type = "application/json"),
     responses(
         (status = 200, description = "Changed", body = ConnectionView),
-        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 403, description = "The token's role or teams do not allow it", body = ErrorBody),
-        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
-        (status = 409, description = "It conflicts with what is stored", body = ErrorBody),
-        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
-        (status = 422, description = "Invalid: the core's report, or a refusal naming the field", body = Unprocessable),
-        (status = 503, description = "The registry's store failed", body = ErrorBody),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = TooLarge),
+        (status = 422, response = Invalid),
+        (status = 503, response = StoreFailed),
     ),
 )]
 pub async fn update(
@@ -212,11 +215,11 @@ pub async fn update(
     params(("id" = i64, Path, description = "The record's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 403, description = "The token's role or teams do not allow it", body = ErrorBody),
-        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
-        (status = 409, description = "It conflicts with what is stored", body = ErrorBody),
-        (status = 503, description = "The registry's store failed", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = StoreFailed),
     ),
 )]
 pub async fn delete(
@@ -258,13 +261,13 @@ pub async fn delete(
     request_body(content = Option<Object>, description = "Overrides of the stored fields, plus `database`, `schema` and `kind`; no body or `null` for none", content_type = "application/json"),
     responses(
         (status = 200, description = "The live check", body = pgconnect_core::check::CheckReport),
-        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
-        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
-        (status = 422, description = "Invalid: the core's report, or a refusal naming the field", body = Unprocessable),
-        (status = 429, description = "Too many live checks at once; retry after Retry-After", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait"))),
-        (status = 503, description = "The registry's store failed", body = ErrorBody),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 413, response = TooLarge),
+        (status = 422, response = Invalid),
+        (status = 429, response = Busy),
+        (status = 503, response = StoreFailed),
     ),
 )]
 pub async fn test(

@@ -1,7 +1,10 @@
 //! `/api/datastores` (Qualytics): create with a new connection or a `connection_id`, list, get,
 //! delete, verify the connection, link and unlink an enrichment datastore.
 
-use crate::api::views::{DatastoreView, ErrorBody, Unprocessable};
+use crate::api::views::{
+    BadRequest, Busy, Conflict, DatastoreView, Forbidden, Invalid, NotFound, StoreFailed, TooLarge,
+    Unauthorized,
+};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -32,14 +35,14 @@ use crate::registry::store::{DatastoreRow, NewDatastore};
             "host": "db.example.com", "port": 5432, "username": "qualytics_ro", "password": "…"}})),
     responses(
         (status = 201, description = "Created", body = DatastoreView),
-        (status = 400, description = "The body, a header or the query string cannot be read", body = ErrorBody),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 403, description = "The token's role or teams do not allow it", body = ErrorBody),
-        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
-        (status = 409, description = "It conflicts with what is stored", body = ErrorBody),
-        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
-        (status = 422, description = "Invalid: the core's report, or a refusal naming the field", body = Unprocessable),
-        (status = 503, description = "The registry's store failed", body = ErrorBody),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = TooLarge),
+        (status = 422, response = Invalid),
+        (status = 503, response = StoreFailed),
     ),
 )]
 pub async fn create(
@@ -161,8 +164,8 @@ pub(crate) async fn insert(
     summary = "List the datastores the caller's teams see",
     responses(
         (status = 200, description = "The datastores", body = Vec<DatastoreView>),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 503, description = "The registry's store failed", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 503, response = StoreFailed),
     ),
 )]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
@@ -189,9 +192,9 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Respo
     params(("id" = i64, Path, description = "The record's id")),
     responses(
         (status = 200, description = "The datastore", body = DatastoreView),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
-        (status = 503, description = "The registry's store failed", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 503, response = StoreFailed),
     ),
 )]
 pub async fn get(
@@ -213,11 +216,11 @@ pub async fn get(
     params(("id" = i64, Path, description = "The record's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 403, description = "The token's role or teams do not allow it", body = ErrorBody),
-        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
-        (status = 409, description = "It conflicts with what is stored", body = ErrorBody),
-        (status = 503, description = "The registry's store failed", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = StoreFailed),
     ),
 )]
 pub async fn delete(
@@ -249,11 +252,11 @@ pub async fn delete(
     params(("id" = i64, Path, description = "The record's id")),
     responses(
         (status = 200, description = "The live check", body = pgconnect_core::check::CheckReport),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
-        (status = 422, description = "Invalid: the core's report, or a refusal naming the field", body = Unprocessable),
-        (status = 429, description = "Too many live checks at once; retry after Retry-After", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait"))),
-        (status = 503, description = "The registry's store failed", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 422, response = Invalid),
+        (status = 429, response = Busy),
+        (status = 503, response = StoreFailed),
     ),
 )]
 pub async fn verify(
@@ -308,11 +311,11 @@ pub(crate) async fn row_payload(
     params(("id" = i64, Path, description = "The record's id"), ("enrichment_id" = i64, Path, description = "The enrichment datastore's id")),
     responses(
         (status = 200, description = "Linked", body = DatastoreView),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 403, description = "The token's role or teams do not allow it", body = ErrorBody),
-        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
-        (status = 409, description = "It conflicts with what is stored", body = ErrorBody),
-        (status = 503, description = "The registry's store failed", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = StoreFailed),
     ),
 )]
 pub async fn link(
@@ -365,10 +368,10 @@ pub async fn link(
     params(("id" = i64, Path, description = "The record's id")),
     responses(
         (status = 200, description = "Unlinked", body = DatastoreView),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 403, description = "The token's role or teams do not allow it", body = ErrorBody),
-        (status = 404, description = "No such record (or not visible to the caller)", body = ErrorBody),
-        (status = 503, description = "The registry's store failed", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = StoreFailed),
     ),
 )]
 pub async fn unlink(

@@ -1,7 +1,7 @@
 //! The browser session: a one-time login link becomes an HttpOnly cookie holding an admin token;
 //! `GET /api/session` tells the wizard who it is; `GET /api/teams` lists the teams it can use.
 
-use crate::api::views::{ErrorBody, SessionView};
+use crate::api::views::{SessionView, StoreFailed, Unauthorized};
 use std::time::Duration;
 
 use axum::Json;
@@ -113,7 +113,7 @@ pub async fn login(
     summary = "Who the caller is",
     responses(
         (status = 200, description = "Role, teams, expiry", body = SessionView),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 401, response = Unauthorized),
     ),
 )]
 pub async fn whoami(caller: Caller) -> Response {
@@ -136,8 +136,8 @@ pub async fn whoami(caller: Caller) -> Response {
     summary = "Teams the caller may give a datastore",
     responses(
         (status = 200, description = "Team names", body = Vec<String>),
-        (status = 401, description = "No token, or one that does not verify", body = ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 503, description = "The registry's store failed", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 503, response = StoreFailed),
     ),
 )]
 pub async fn teams(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {

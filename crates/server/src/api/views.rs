@@ -5,7 +5,7 @@
 use pgconnect_core::catalog::Catalog;
 use pgconnect_core::wire::Port;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{ToResponse, ToSchema};
 
 use crate::error::ApiError;
 use crate::registry::store::{CatalogRow, ConnectionRow, DatastoreRow};
@@ -359,3 +359,44 @@ pub enum Unprocessable {
     /// A refusal.
     Error(ErrorBody),
 }
+
+// The refusals the routes share, once each, for `(status = …, response = …)` in the handlers'
+// `#[utoipa::path]` (never constructed: they describe `ApiError`'s and the report's answers).
+
+/// The body, a header or the query string cannot be read.
+#[derive(ToResponse)]
+pub struct BadRequest(pub ErrorBody);
+
+/// No token, or one that does not verify.
+#[derive(ToResponse)]
+#[response(headers(("WWW-Authenticate" = String, description = "Bearer")))]
+pub struct Unauthorized(pub ErrorBody);
+
+/// The token's role or teams do not allow it.
+#[derive(ToResponse)]
+pub struct Forbidden(pub ErrorBody);
+
+/// No such record (or not visible to the caller).
+#[derive(ToResponse)]
+pub struct NotFound(pub ErrorBody);
+
+/// It conflicts with what is stored.
+#[derive(ToResponse)]
+pub struct Conflict(pub ErrorBody);
+
+/// The body is larger than the limit.
+#[derive(ToResponse)]
+pub struct TooLarge(pub ErrorBody);
+
+/// Invalid: the core's report, or a refusal naming the field.
+#[derive(ToResponse)]
+pub struct Invalid(pub Unprocessable);
+
+/// Too many live checks at once; retry after `Retry-After`.
+#[derive(ToResponse)]
+#[response(headers(("Retry-After" = u32, description = "Seconds to wait")))]
+pub struct Busy(pub ErrorBody);
+
+/// The registry's store failed.
+#[derive(ToResponse)]
+pub struct StoreFailed(pub ErrorBody);
