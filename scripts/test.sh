@@ -9,6 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
+# A CI machine builds once: no incremental caches (they doubled the target directory's size).
+if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL=0; fi
+
 ensure_postgresql
 ensure_openbao
 ensure_wasm_tools
