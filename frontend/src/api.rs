@@ -3,8 +3,10 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use pgconnect_core::Diagnostic;
+use pgconnect_core::check::{CheckEvent, CheckReport};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
 
 /// Why a call did not give what was asked.
@@ -143,6 +145,81 @@ pub async fn post<T: DeserializeOwned>(
     signal: Option<&AbortSignal>,
 ) -> Result<T, Failure> {
     send(with_signal(Request::post(path), signal).json(body)).await
+}
+
+/// A failed promise of the fetch machinery: cancelled, or the network.
+fn js_failure(e: &JsValue) -> Failure {
+    let name = js_sys::Reflect::get(e, &JsValue::from_str("name"))
+        .ok()
+        .and_then(|n| n.as_string());
+    if name.as_deref() == Some("AbortError") {
+        Failure::Aborted
+    } else {
+        Failure::Network
+    }
+}
+
+/// `POST path` asking for the check's progress (`Accept: application/x-ndjson`): `on_event` gets
+/// each stage as it begins and ends; the answer is the report, the last event. A server that
+/// answers plain JSON is read as such.
+pub async fn post_check(
+    path: &str,
+    body: &Value,
+    signal: Option<&AbortSignal>,
+    mut on_event: impl FnMut(CheckEvent),
+) -> Result<CheckReport, Failure> {
+    let request = with_signal(Request::post(path), signal)
+        .header("accept", "application/x-ndjson, application/json")
+        .json(body)
+        .map_err(|_| Failure::Network)?;
+    let response = request.send().await.map_err(|e| {
+        if is_abort(&e) {
+            Failure::Aborted
+        } else {
+            Failure::Network
+        }
+    })?;
+    if !response.ok() {
+        return Err(failure(response).await);
+    }
+    let streamed = response
+        .headers()
+        .get("content-type")
+        .is_some_and(|t| t.starts_with("application/x-ndjson"));
+    if !streamed {
+        return response.json().await.map_err(|_| Failure::Network);
+    }
+    let stream = response.body().ok_or(Failure::Network)?;
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut pending: Vec<u8> = Vec::new();
+    loop {
+        let chunk = wasm_bindgen_futures::JsFuture::from(reader.read())
+            .await
+            .map_err(|e| js_failure(&e))?;
+        let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done"))
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true);
+        if done {
+            // the stream ended before the report: the server went away mid-check
+            return Err(Failure::Network);
+        }
+        if let Ok(value) = js_sys::Reflect::get(&chunk, &JsValue::from_str("value")) {
+            pending.extend(js_sys::Uint8Array::new(&value).to_vec());
+        }
+        while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = pending.drain(..=end).collect();
+            match serde_json::from_slice::<CheckEvent>(&line) {
+                Ok(CheckEvent::Report { report }) => return Ok(*report),
+                Ok(CheckEvent::Invalid { diagnostics }) => {
+                    return Err(Failure::Invalid(diagnostics));
+                }
+                Ok(event) => on_event(event),
+                // an event this wizard does not know: a newer server; skip it
+                Err(_) => {}
+            }
+        }
+    }
 }
 
 /// `PATCH path` without a body.

@@ -191,7 +191,7 @@ fn NewConnection(ui: Ui, which: Which, verifying: Memo<bool>, vault: Memo<bool>)
         />
         <Show when=move || vault.get()>
             <div class="vault">
-                <p class="hint" id=format!("{scope}-vault-hint")>
+                <p class="hint" id=format!("{scope}-vault-keys")>
                     "Any field above can say " <code>"${key}"</code>
                     " (e.g. password " <code>"${db_password}"</code>
                     "): the value is read from the secret when the connection is used, never stored."

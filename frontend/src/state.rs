@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use leptos::prelude::*;
 use pgconnect_core::Report;
-use pgconnect_core::check::CheckReport;
+use pgconnect_core::check::{CheckReport, StageName, StageReport};
 use serde_json::Value;
 
 use crate::api::Failure;
@@ -123,6 +123,10 @@ pub struct TestRun {
     pub failure: Option<Failure>,
     /// The form as tested, to say when it changed since.
     pub tested: Option<Value>,
+    /// Stages the server told as they ended, while the check runs.
+    pub live: Vec<StageReport>,
+    /// The stage running now.
+    pub current: Option<StageName>,
 }
 
 /// The reactive state, `Copy` so every closure can hold it.

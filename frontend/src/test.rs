@@ -3,7 +3,7 @@
 //! SQL, or the explanation of the failure (its fields are marked in the form).
 
 use leptos::prelude::*;
-use pgconnect_core::check::{CheckError, CheckReport, Outcome};
+use pgconnect_core::check::{CheckError, CheckEvent, CheckReport, Outcome, StageReport};
 
 use crate::api::{self, Failure};
 use crate::fields::{CopyButton, focus_first_error};
@@ -50,6 +50,8 @@ fn start(ui: Ui, which: Which, abort: StoredValue<Option<web_sys::AbortControlle
         report: None,
         failure: None,
         tested: Some(body.clone()),
+        live: Vec::new(),
+        current: None,
     });
     let ticker = set_interval_with_handle(
         move || run.update(|r| r.elapsed = now() - r.started),
@@ -57,7 +59,20 @@ fn start(ui: Ui, which: Which, abort: StoredValue<Option<web_sys::AbortControlle
     )
     .ok();
     leptos::task::spawn_local(async move {
-        let result: Result<CheckReport, Failure> = api::post(&url, &body, signal.as_ref()).await;
+        let result: Result<CheckReport, Failure> =
+            api::post_check(&url, &body, signal.as_ref(), |event| {
+                run.update(|r| match event {
+                    CheckEvent::Started { stage } => r.current = Some(stage),
+                    CheckEvent::Stage { stage } => {
+                        if r.current == Some(stage.name) {
+                            r.current = None;
+                        }
+                        r.live.push(stage);
+                    }
+                    CheckEvent::Report { .. } | CheckEvent::Invalid { .. } => {}
+                });
+            })
+            .await;
         if let Some(t) = ticker {
             t.clear();
         }
@@ -66,6 +81,7 @@ fn start(ui: Ui, which: Which, abort: StoredValue<Option<web_sys::AbortControlle
         }
         run.update(|r| {
             r.running = false;
+            r.current = None;
             r.elapsed = now() - r.started;
             match result {
                 Ok(report) => r.report = Some(report),
@@ -142,7 +158,7 @@ pub fn TestPanel(ui: Ui, which: Which) -> impl IntoView {
                 {move || {
                     let r = run.get();
                     if r.running {
-                        return view! { <p class="muted">"Connecting…"</p> }.into_any();
+                        return live_view(&r.live, r.current).into_any();
                     }
                     if let Some(f) = r.failure {
                         return failure_view(&f).into_any();
@@ -187,6 +203,39 @@ fn outcome_mark(o: Outcome) -> (&'static str, &'static str) {
     }
 }
 
+fn stage_item(s: &StageReport) -> impl IntoView + use<> {
+    let (class, mark) = outcome_mark(s.outcome);
+    view! {
+        <li class=format!("stage {class}")>
+            <span class="mark" aria-hidden="true">{mark}</span>
+            <span class="name">{s.name.as_str()}</span>
+            <span class="detail">{s.detail.clone()}</span>
+            <span class="ms">{format!("{:.0} ms", s.elapsed_ms)}</span>
+        </li>
+    }
+}
+
+/// The stages so far, and the one running with a spinner.
+fn live_view(
+    told: &[StageReport],
+    current: Option<pgconnect_core::check::StageName>,
+) -> impl IntoView + use<> {
+    let done = told.iter().map(stage_item).collect_view();
+    let running = match current {
+        Some(s) => view! {
+            <li class="stage running">
+                <span class="spinner" aria-hidden="true"></span>
+                <span class="name">{s.as_str()}</span>
+                <span class="detail">"running…"</span>
+            </li>
+        }
+        .into_any(),
+        None if told.is_empty() => view! { <li class="stage running"><span class="spinner" aria-hidden="true"></span><span class="name">"Connecting…"</span></li> }.into_any(),
+        None => ().into_any(),
+    };
+    view! { <ol class="stages live" aria-label="Stages so far">{done}{running}</ol> }
+}
+
 fn report_view(r: CheckReport) -> impl IntoView {
     let ok = r.connected && r.error.is_none() && r.privileges.as_ref().is_none_or(|p| p.ok);
     let banner = if ok {
@@ -196,25 +245,7 @@ fn report_view(r: CheckReport) -> impl IntoView {
     } else {
         "banner error"
     };
-    let stages = r
-        .stages
-        .iter()
-        .map(|s| {
-            let (class, mark) = outcome_mark(s.outcome);
-            let name = serde_json::to_value(s.name)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            view! {
-                <li class=format!("stage {class}")>
-                    <span class="mark" aria-hidden="true">{mark}</span>
-                    <span class="name">{name}</span>
-                    <span class="detail">{s.detail.clone()}</span>
-                    <span class="ms">{format!("{:.0} ms", s.elapsed_ms)}</span>
-                </li>
-            }
-        })
-        .collect_view();
+    let stages = r.stages.iter().map(stage_item).collect_view();
     let facts = r.connected.then(|| {
         view! {
             <dl class="summary">

@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -49,7 +50,17 @@ async function axe(name) {
     `axe found serious/critical violations at ${name}`);
 }
 
-async function step(name) { await snap(name); await axe(name); }
+/** Every id on the page is used once (labels and aria-describedby point at one element). */
+async function uniqueIds(name) {
+  const dupes = await page.evaluate(() => {
+    const seen = new Map();
+    document.querySelectorAll('[id]').forEach((e) => seen.set(e.id, (seen.get(e.id) ?? 0) + 1));
+    return [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+  });
+  assert.deepEqual(dupes, [], `duplicate ids at ${name}`);
+}
+
+async function step(name) { await snap(name); await axe(name); await uniqueIds(name); }
 
 async function fresh() {
   await page.goto(URL_ + '/');
@@ -178,4 +189,272 @@ test('a pasted URI fills the fields, the password into the password field', asyn
   await page.fill('#src-schema', env.PG_SCHEMA);
   assert.match(await testConnection(), /Connected/);
   await step('pasted-uri');
+});
+
+/** A TCP server that accepts and never answers: a check against it waits in its startup stage. */
+async function silentServer() {
+  const sockets = [];
+  const server = net.createServer((s) => { sockets.push(s); s.on('error', () => {}); });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: String(server.address().port),
+    close: () => { sockets.forEach((s) => s.destroy()); server.close(); },
+  };
+}
+
+/** The form's typed values, to show nothing was lost. */
+async function typed(ids) {
+  const out = {};
+  for (const id of ids) out[id] = await page.inputValue(`#${id}`);
+  return out;
+}
+
+const SOURCE_FIELDS = ['src-name', 'src-connection-host', 'src-connection-port', 'src-connection-username',
+  'src-connection-password', 'src-database', 'src-schema'];
+
+test('an enrichment datastore added with its own test, then linked', async () => {
+  await fresh();
+  await fillSource({ name: 'orders' });
+  assert.match(await testConnection(), /Connected/);
+  await page.click('#next');
+  await page.waitForSelector('#step-enrichment');
+  await page.fill('#enr-prefix', 'orders_');
+  await page.check('#enr-new');
+  await page.waitForSelector('#enr-name');
+  // Finish is blocked while the new enrichment datastore's form has errors
+  assert.equal(await page.getAttribute('#finish', 'aria-disabled'), 'true');
+  await page.fill('#enr-name', 'orders-results');
+  await page.fill('#enr-connection-host', env.PG_HOST);
+  await page.fill('#enr-connection-port', env.PG_PORT);
+  await page.fill('#enr-connection-username', env.PG_WRITER);
+  await page.fill('#enr-connection-password', env.PG_PASSWORD);
+  await page.selectOption('#enr-connection-ssl_mode', 'disable');
+  await page.fill('#enr-database', env.PG_DB);
+  await page.fill('#enr-schema', env.PG_RESULTS);
+  assert.match(await testConnection('enr'), /^Connected to PostgreSQL [0-9.]+$/);
+  assert.match(await page.textContent('#enr-result'), /privileges/);
+  await step('enrichment-new-tested');
+  await page.click('#finish');
+  await page.waitForSelector('[role=dialog]');
+  await page.click('#done-open');
+  await page.waitForSelector('#page-enrichment');
+  const linked = await page.textContent('#page-enrichment');
+  assert.match(linked, /orders-results/);
+  assert.match(linked, new RegExp(`Schema${env.PG_RESULTS}`));
+  assert.match(linked, /Prefixorders_/);
+  await step('enrichment-linked-page');
+
+  const list = await api('/api/datastores');
+  const source = list.find((d) => d.name === 'orders');
+  const enrichment = list.find((d) => d.name === 'orders-results');
+  assert.equal(enrichment.enrich_only, true);
+  assert.equal(source.enrichment_datastore.id, enrichment.id);
+  assert.equal(source.enrichment_prefix, 'orders_');
+  assert.ok(!JSON.stringify(list).includes(env.PG_PASSWORD), 'no password in the registry answers');
+});
+
+test('an existing connection reused, with an existing enrichment datastore', async () => {
+  await fresh();
+  const connections = await api('/api/connections');
+  const orders = connections.find((c) => c.name === 'orders');
+  assert.ok(orders, JSON.stringify(connections));
+  await page.fill('#src-name', 'orders-archive');
+  await page.check('#src-use-existing');
+  await page.selectOption('#src-connection_id', String(orders.id));
+  // only database, schema, teams and initiate sync are editable with a stored connection
+  assert.equal(await page.locator('#src-connection-host').count(), 0);
+  assert.equal(await page.locator('#src-connection-password').count(), 0);
+  await page.fill('#src-database', env.PG_DB);
+  await page.fill('#src-schema', env.PG_SCHEMA);
+  assert.match(await testConnection(), /^Connected to PostgreSQL [0-9.]+$/);
+  await step('existing-connection-tested');
+  await page.click('#next');
+  await page.waitForSelector('#step-enrichment');
+  await page.check('#enr-existing');
+  const results = (await api('/api/datastores')).find((d) => d.name === 'orders-results');
+  await page.selectOption('#enr-existing-select', String(results.id));
+  // the chosen enrichment datastore's team, host, database and schema are shown
+  const detail = await page.textContent('#enr-existing-select ~ dl.summary');
+  assert.match(detail, /TeamsPublic/);
+  assert.match(detail, new RegExp(`Host${env.PG_HOST}:${env.PG_PORT}`));
+  assert.match(detail, new RegExp(`Schema${env.PG_RESULTS}`));
+  await step('existing-enrichment-chosen');
+  await page.click('#finish');
+  await page.waitForSelector('[role=dialog]');
+  await page.click('#done-open');
+  await page.waitForSelector('#page-enrichment');
+  assert.match(await page.textContent('#page-enrichment'), /orders-results/);
+
+  const list = await api('/api/datastores');
+  const archive = list.find((d) => d.name === 'orders-archive');
+  assert.equal(archive.connection.id, orders.id, 'the stored connection is reused, not copied');
+  assert.equal(archive.enrichment_datastore.id, results.id);
+  assert.equal((await api('/api/connections')).length, connections.length, 'no new connection');
+});
+
+test('vault-backed credentials: keys resolved, never values', async () => {
+  await fresh();
+  await fillSource({ name: 'vaulted', user: '${username}', password: '${password}' });
+  await page.check('#src-vault');
+  await page.waitForSelector('#src-connection-secrets_management-login_url');
+  assert.match(await page.textContent('#src-vault-keys'), /\$\{key\}/);
+  await page.fill('#src-connection-secrets_management-login_url',
+    `${env.VAULT_ADDR}/v1/auth/userpass/login/${env.VAULT_USER}`);
+  await page.fill('#src-connection-secrets_management-credentials_payload',
+    JSON.stringify({ password: env.VAULT_PASSWORD }));
+  await page.fill('#src-connection-secrets_management-secret_url', `${env.VAULT_ADDR}/v1/secret/data/shop`);
+  assert.match(await testConnection(), /^Connected to PostgreSQL [0-9.]+$/);
+  const result = await page.textContent('#src-result');
+  assert.match(result, /Resolved: password, username/);
+  assert.match(result, /\$\{username\}/, 'the role is shown as its key');
+  assert.ok(!result.includes(env.PG_READER) && !result.includes(env.PG_PASSWORD), 'no value from the vault');
+  // the request preview masks the vault login's password too
+  assert.ok(!(await page.textContent('#preview-json')).includes(env.VAULT_PASSWORD));
+  await step('vault-tested');
+  await page.click('#next');
+  await page.waitForSelector('#step-enrichment');
+  await page.click('#finish');
+  await page.waitForSelector('[role=dialog]');
+  await page.click('#done-open');
+  await page.waitForSelector('#page-connection');
+  const all = JSON.stringify(await api('/api/datastores')) + JSON.stringify(await api('/api/connections'));
+  assert.ok(!all.includes(env.VAULT_PASSWORD), 'the vault login password is never returned');
+  assert.match(all, /secrets_management/);
+});
+
+/** Presses Tab until the element with `id` has focus: it is reachable with the keyboard. */
+async function tabTo(id, { back = false } = {}) {
+  for (let i = 0; i < 120; i += 1) {
+    if (await page.evaluate((want) => document.activeElement?.id === want, id)) return;
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+  }
+  assert.fail(`#${id} cannot be reached with Tab`);
+}
+
+test('keyboard alone: fill, test, next, finish, open', async () => {
+  await fresh();
+  await page.evaluate(() => document.activeElement?.blur());
+  const type = async (id, text) => { await tabTo(id); await page.keyboard.type(text); };
+  await type('src-name', 'keyboard');
+  await type('src-connection-host', env.PG_HOST);
+  await type('src-connection-port', env.PG_PORT);
+  await type('src-connection-username', env.PG_READER);
+  await type('src-connection-password', env.PG_PASSWORD);
+  await tabTo('src-connection-ssl_mode');
+  await page.keyboard.type('disable');
+  assert.equal(await page.inputValue('#src-connection-ssl_mode'), 'disable');
+  await type('src-database', env.PG_DB);
+  await type('src-schema', env.PG_SCHEMA);
+  await tabTo('src-test');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#src-result .headline', { timeout: 20000 });
+  assert.match(await page.textContent('#src-result .headline'), /^Connected/);
+  // focus is visible where it is
+  await tabTo('next');
+  const ring = await page.evaluate(() => getComputedStyle(document.activeElement).boxShadow);
+  assert.match(ring, /rgba\(36, 87, 197/, 'the focused button shows a focus ring');
+  await snap('keyboard-focus-next');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#step-enrichment');
+  await tabTo('finish');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[role=dialog]');
+  await page.waitForFunction(() => document.activeElement?.id === 'done-open', null, { timeout: 2000 });
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#page-connection');
+  assert.ok((await api('/api/datastores')).some((d) => d.name === 'keyboard'));
+});
+
+test('360 px wide: nothing overflows sideways', async () => {
+  await page.setViewportSize({ width: 360, height: 800 });
+  try {
+    await fresh();
+    await fillSource({ name: 'narrow' });
+    assert.match(await testConnection(), /Connected/);
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= 360, `the page is ${wide} px wide at a 360 px viewport`);
+    await step('narrow-360');
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
+});
+
+test('stages show as they complete; the check can be cancelled', async () => {
+  const silent = await silentServer();
+  try {
+    await fresh();
+    await fillSource({ name: 'silent', port: silent.port });
+    await page.click('#src-test');
+    // connect is done and shown while the next stage still runs, with its spinner
+    await page.waitForSelector('#src-result .stage.ok:has-text("connect")', { timeout: 5000 });
+    await page.waitForSelector('#src-result .stage.running .spinner');
+    assert.equal(await page.isDisabled('#src-test'), true, 'Test is disabled while a check runs');
+    assert.match(await page.textContent('#src-test'), /Testing/);
+    await step('stages-live');
+    await page.click('#src-cancel');
+    await page.waitForSelector('#src-result .banner.note');
+    assert.match(await page.textContent('#src-result'), /Cancelled/);
+    assert.equal(await page.isDisabled('#src-test'), false);
+    assert.equal(await page.inputValue('#src-connection-port'), silent.port);
+  } finally {
+    silent.close();
+  }
+});
+
+test('server errors are told in words, and nothing typed is lost', async () => {
+  await fresh();
+  await fillSource({ name: 'errors' });
+  const before = await typed(SOURCE_FIELDS);
+
+  // network down
+  await context.setOffline(true);
+  await page.click('#src-test');
+  await page.waitForSelector('#src-result .banner.error');
+  assert.match(await page.textContent('#src-result'), /did not answer.*nothing you typed is lost/);
+  await step('network-down');
+  await context.setOffline(false);
+  assert.deepEqual(await typed(SOURCE_FIELDS), before);
+
+  // 401: the session is gone
+  const cookies = await context.cookies(URL_);
+  await context.clearCookies();
+  await page.click('#src-test');
+  await page.waitForSelector('#src-result .banner.error');
+  assert.match(await page.textContent('#src-result'), /not signed in.*login link/);
+  await step('signed-out');
+  assert.deepEqual(await typed(SOURCE_FIELDS), before);
+  await context.addCookies(cookies);
+
+  // 429: every check the server allows is taken (by checks against a silent server)
+  const silent = await silentServer();
+  const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  const holders = [];
+  try {
+    const body = JSON.stringify({
+      name: 'hold', type: 'postgresql',
+      config: { host: '127.0.0.1', port: Number(silent.port), database: 'x', schema: 'public', ssl_mode: 'disable' },
+      credentials: { username: 'u', password: 'p' },
+    });
+    for (let i = 0; i < 64; i += 1) {
+      const abort = new AbortController();
+      const r = await fetch(`${URL_}/api/connections/test`, {
+        method: 'POST', body, signal: abort.signal,
+        headers: { cookie, 'content-type': 'application/json', accept: 'application/x-ndjson' },
+      });
+      holders.push(abort);
+      if (r.status === 429) break;
+      assert.equal(r.status, 200);
+    }
+    await page.click('#src-test');
+    await page.waitForSelector('#src-result .banner.error');
+    assert.match(await page.textContent('#src-result'), /as many checks as it allows.*Try again/);
+    await step('busy-429');
+    assert.deepEqual(await typed(SOURCE_FIELDS), before);
+  } finally {
+    holders.forEach((a) => a.abort());
+    silent.close();
+  }
+  // once the holders are gone, the same form tests fine
+  await page.waitForTimeout(300);
+  assert.match(await testConnection(), /^Connected/);
 });

@@ -80,7 +80,14 @@ fn the_wizard_in_headless_chromium() {
 
     let data = tempfile::tempdir().unwrap();
     let mut server = Command::new(env!("CARGO_BIN_EXE_pgconnect"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--max-concurrent-checks",
+            "3",
+            "--data-dir",
+        ])
         .arg(data.path())
         .arg("--web-dir")
         .arg(&dist)

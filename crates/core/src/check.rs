@@ -236,6 +236,35 @@ pub struct CheckReport {
     pub error: Option<CheckError>,
 }
 
+/// What a check streams while it runs (`Accept: application/x-ndjson`): one JSON object per line,
+/// `{"event": "started", ...}` and `{"event": "stage", ...}` as stages begin and end, then the
+/// whole report (or, for a payload that stopped validating, its diagnostics) last.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum CheckEvent {
+    /// A stage began.
+    Started {
+        /// Which stage.
+        stage: StageName,
+    },
+    /// A stage ended.
+    Stage {
+        /// The stage, as it will be in the report.
+        stage: StageReport,
+    },
+    /// The check ended: the same report the JSON answer carries.
+    Report {
+        /// The whole report.
+        report: Box<CheckReport>,
+    },
+    /// The check did not run: the payload has errors (the JSON answer's 422).
+    Invalid {
+        /// The core's diagnostics.
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
 impl CheckReport {
     /// A report with nothing in it yet.
     #[must_use]

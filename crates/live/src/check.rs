@@ -66,7 +66,7 @@ pub struct CheckInput<'a> {
 }
 
 pub use pgconnect_core::check::{
-    CheckError, CheckReport, MissingPrivilege, Outcome, PrivilegeAudit, Recommendation,
+    CheckError, CheckEvent, CheckReport, MissingPrivilege, Outcome, PrivilegeAudit, Recommendation,
     SecretsSummary, StageName, StageReport, Status, TlsInfo,
 };
 
@@ -78,11 +78,23 @@ struct Run {
     context: ErrorContext,
     /// Values that came from the vault, to be shown as their `${key}`.
     redactor: Redactor,
+    /// Where stages are told as they begin and end, for a streamed check.
+    progress: Option<Progress>,
 }
+
+/// Receives a streamed check's events; a closed receiver does not stop the check.
+pub type Progress = tokio::sync::mpsc::UnboundedSender<CheckEvent>;
 
 impl Run {
     fn begin(&mut self, name: StageName) {
         self.current = Some((name, Instant::now()));
+        self.tell(CheckEvent::Started { stage: name });
+    }
+
+    fn tell(&self, event: CheckEvent) {
+        if let Some(p) = &self.progress {
+            let _ = p.send(event);
+        }
     }
 
     fn end(&mut self, outcome: Outcome, detail: impl Into<String>) {
@@ -100,12 +112,18 @@ impl Run {
     ) {
         let detail = detail.into();
         tracing::debug!(stage = name.as_str(), outcome = ?outcome, ms = elapsed.as_millis() as u64, "check stage");
-        self.report.stages.push(StageReport {
+        let stage = StageReport {
             name,
             outcome,
             elapsed_ms: (elapsed.as_secs_f64() * 1e6).round() / 1e3,
             detail,
-        });
+        };
+        if self.progress.is_some() {
+            let mut told = stage.clone();
+            self.redactor.redact_in_place(&mut told.detail);
+            self.tell(CheckEvent::Stage { stage: told });
+        }
+        self.report.stages.push(stage);
     }
 
     fn skip(&mut self, name: StageName, detail: impl Into<String>) {
@@ -144,6 +162,25 @@ pub async fn run_check(
         .map(|(report, _)| report)
 }
 
+/// Runs the check and tells `progress` each stage as it begins and ends, then the report (or the
+/// diagnostics of an invalid payload) as the last event. Stage details are redacted as the
+/// report's are.
+pub async fn run_check_streamed(input: CheckInput<'_>, options: &CheckOptions, progress: Progress) {
+    let last = match check(input, options, Some(progress.clone()), |_, _| {
+        Box::pin(async {})
+    })
+    .await
+    {
+        Ok((report, _)) => CheckEvent::Report {
+            report: Box::new(report),
+        },
+        Err(report) => CheckEvent::Invalid {
+            diagnostics: report.diagnostics,
+        },
+    };
+    let _ = progress.send(last);
+}
+
 /// What runs on the checked connection once the check's own stages are done.
 pub type Then<'c, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'c>>;
 
@@ -154,6 +191,18 @@ pub type Then<'c, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + S
 pub async fn run_check_then<T, F>(
     input: CheckInput<'_>,
     options: &CheckOptions,
+    then: F,
+) -> Result<(CheckReport, Option<T>), Report>
+where
+    F: for<'c> FnOnce(&'c tokio_postgres::Client, &'c DatastoreRequest) -> Then<'c, T>,
+{
+    check(input, options, None, then).await
+}
+
+async fn check<T, F>(
+    input: CheckInput<'_>,
+    options: &CheckOptions,
+    progress: Option<Progress>,
     then: F,
 ) -> Result<(CheckReport, Option<T>), Report>
 where
@@ -181,6 +230,7 @@ where
         current: None,
         connect_started: None,
         redactor: Redactor::default(),
+        progress,
         context: ErrorContext {
             username: Some(connection.username.clone()),
             database: Some(request.database.clone()),

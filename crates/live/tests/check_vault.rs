@@ -17,7 +17,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{LOGIN_PASSWORD, vault};
-use pgconnect_live::check::{CheckError, CheckInput, CheckOptions, CheckReport, run_check};
+use pgconnect_live::check::{
+    CheckError, CheckEvent, CheckInput, CheckOptions, CheckReport, run_check, run_check_streamed,
+};
 use pgconnect_testkit::logs::contains_token;
 use pgconnect_testkit::pg::PgOptions;
 use pgconnect_testkit::shop::{self, DB, PASSWORD, READER, SCHEMA, psql_ok};
@@ -110,6 +112,41 @@ fn vault_backed_credentials_end_to_end_without_leaking_a_value() {
         "{:#?}",
         r.stages
     );
+
+    // 1b. streamed, each stage is told as it ends, redacted as the report is
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    rt.block_on(run_check_streamed(
+        CheckInput {
+            payload: Some(&p),
+            ..CheckInput::default()
+        },
+        &CheckOptions::default(),
+        tx,
+    ));
+    let mut events = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        outputs.push_str(&serde_json::to_string(&e).unwrap());
+        events.push(e);
+    }
+    let told: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            CheckEvent::Stage { stage } => Some(stage.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        told.iter()
+            .any(|s| s.detail.contains("logged in as ${username}")),
+        "{told:#?}"
+    );
+    match events.last() {
+        Some(CheckEvent::Report { report }) => {
+            assert!(report.connected);
+            assert_eq!(report.stages.len(), told.len(), "every stage is told once");
+        }
+        other => panic!("the last event must be the report: {other:?}"),
+    }
 
     // 2. the password rotates in the database and in the vault: the next check uses the new one
     let rotated = "R0tated-Shop-pw#2";

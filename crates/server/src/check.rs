@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::AppState;
+use crate::api::Streamed;
 use crate::auth::Caller;
 use crate::error::ApiError;
 
@@ -29,7 +30,7 @@ pub struct KindQuery {
     params(("kind" = Option<pgconnect_core::DatastoreKind>, Query, description = "`source` (default) or `enrichment`: which privileges to audit")),
     request_body(content = pgconnect_core::wire::QualyticsDatastore, content_type = "application/json"),
     responses(
-        (status = 200, description = "The live check (connected or not, with the explanation)", body = pgconnect_core::check::CheckReport),
+        (status = 200, description = "The live check (connected or not, with the explanation). With `Accept: application/x-ndjson`, one event per line as the stages run, the report last", content((pgconnect_core::check::CheckReport = "application/json"), (pgconnect_core::check::CheckEvent = "application/x-ndjson"))),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 413, response = TooLarge),
@@ -40,10 +41,11 @@ pub struct KindQuery {
 pub async fn datastore_connection(
     State(state): State<AppState>,
     _caller: Caller,
+    streamed: Streamed,
     query: Result<Query<KindQuery>, axum::extract::rejection::QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    test(state, Some(Shape::Qualytics), query, body).await
+    test(state, Some(Shape::Qualytics), streamed, query, body).await
 }
 
 /// `POST /api/connections/test`: either shape.
@@ -56,7 +58,7 @@ pub async fn datastore_connection(
     params(("kind" = Option<pgconnect_core::DatastoreKind>, Query, description = "`source` (default) or `enrichment`: which privileges to audit")),
     request_body(content = pgconnect_core::wire::DatastorePayload, content_type = "application/json"),
     responses(
-        (status = 200, description = "The live check", body = pgconnect_core::check::CheckReport),
+        (status = 200, description = "The live check. With `Accept: application/x-ndjson`, one event per line as the stages run, the report last", content((pgconnect_core::check::CheckReport = "application/json"), (pgconnect_core::check::CheckEvent = "application/x-ndjson"))),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 413, response = TooLarge),
@@ -67,19 +69,21 @@ pub async fn datastore_connection(
 pub async fn connection_test(
     State(state): State<AppState>,
     _caller: Caller,
+    streamed: Streamed,
     query: Result<Query<KindQuery>, axum::extract::rejection::QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    test(state, None, query, body).await
+    test(state, None, streamed, query, body).await
 }
 
 async fn test(
     state: AppState,
     shape: Option<Shape>,
+    streamed: Streamed,
     query: Result<Query<KindQuery>, axum::extract::rejection::QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    match run(state, shape, query, body).await {
+    match run(state, shape, streamed, query, body).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
@@ -88,12 +92,13 @@ async fn test(
 async fn run(
     state: AppState,
     shape: Option<Shape>,
+    streamed: Streamed,
     query: Result<Query<KindQuery>, axum::extract::rejection::QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let kind = kind(query)?;
     let payload: Value = crate::api::json_required(body)?;
-    crate::api::check_payload(&state, &payload, shape, kind).await
+    crate::api::check_payload(&state, &payload, shape, kind, streamed).await
 }
 
 fn kind(

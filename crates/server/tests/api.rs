@@ -456,3 +456,172 @@ async fn a_hundred_checks_at_once_against_max_connections_20() {
     );
     server.abort();
 }
+
+/// Reads NDJSON events from a streamed answer as they arrive, each with when it arrived.
+async fn events(
+    response: &mut reqwest::Response,
+    started: std::time::Instant,
+    until: impl Fn(&Value) -> bool,
+) -> Vec<(Duration, Value)> {
+    let mut pending = Vec::new();
+    let mut out = Vec::new();
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        pending.extend_from_slice(&chunk);
+        while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = pending.drain(..=end).collect();
+            let v: Value = serde_json::from_slice(&line).unwrap();
+            let stop = until(&v);
+            out.push((started.elapsed(), v));
+            if stop {
+                return out;
+            }
+        }
+    }
+    out
+}
+
+/// `Accept: application/x-ndjson`: each stage is told as it begins and ends, the report last.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_streamed_check_tells_each_stage_as_it_runs() {
+    let pg = shop::start(PgOptions::default()).unwrap();
+    let (base, server) = serve(quick()).await;
+    let client = http_client();
+    let started = std::time::Instant::now();
+    let mut response = client
+        .post(format!("{base}/api/connections/test"))
+        .header(header::ACCEPT, "application/x-ndjson")
+        .body(craft("127.0.0.1", pg.port(), READER, PASSWORD).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "application/x-ndjson"
+    );
+    let all = events(&mut response, started, |_| false).await;
+    let text: String = all.iter().map(|(_, v)| v.to_string()).collect();
+    assert!(!text.contains(PASSWORD));
+    let kinds: Vec<&str> = all
+        .iter()
+        .map(|(_, v)| v["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.last(), Some(&"report"), "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| **k == "report").count(), 1);
+    // every stage that began also ended, after it began
+    for (i, (_, e)) in all.iter().enumerate() {
+        if e["event"] == "started" {
+            let name = &e["stage"];
+            assert!(
+                all[i..]
+                    .iter()
+                    .any(|(_, l)| l["event"] == "stage" && l["stage"]["name"] == *name),
+                "{name} began and never ended: {kinds:?}"
+            );
+        }
+    }
+    let told: Vec<Value> = all
+        .iter()
+        .filter(|(_, e)| e["event"] == "stage")
+        .map(|(_, e)| e["stage"].clone())
+        .collect();
+    let report: CheckReport =
+        serde_json::from_value(all.last().unwrap().1["report"].clone()).unwrap();
+    assert!(report.passed(), "{report:#?}");
+    assert_eq!(told.len(), report.stages.len());
+    let names: Vec<&str> = told.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "validate",
+            "secrets",
+            "resolve",
+            "connect",
+            "tls",
+            "authenticate",
+            "inspect",
+            "privileges",
+            "recommendations"
+        ]
+    );
+
+    // an invalid payload is still a plain 422, streamed or not
+    let invalid = client
+        .post(format!("{base}/api/connections/test"))
+        .header(header::ACCEPT, "application/x-ndjson")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    server.abort();
+}
+
+/// Stages reach the caller while the check still runs, and a caller that goes away stops its
+/// check: the permit is free again at once, not when the check would have timed out.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_streamed_check_arrives_as_it_runs_and_stops_when_the_caller_leaves() {
+    // accepts TCP, never answers: the check waits in the TLS/startup stage until its timeout
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = silent.accept().await {
+            held.push(s);
+        }
+    });
+    let (base, server) = serve(Config {
+        max_concurrent_checks: 1,
+        check: CheckOptions {
+            total_timeout: Duration::from_secs(30),
+            ..CheckOptions::default()
+        },
+        ..common::config()
+    })
+    .await;
+    let client = http_client();
+    let url = format!("{base}/api/connections/test");
+    let body = craft("127.0.0.1", port, "u", "p").to_string();
+    let started = std::time::Instant::now();
+    let mut first = client
+        .post(&url)
+        .header(header::ACCEPT, "application/x-ndjson")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    let seen = events(&mut first, started, |e| {
+        e["event"] == "stage" && e["stage"]["name"] == "connect"
+    })
+    .await;
+    let (at, connect) = seen.last().unwrap();
+    assert_eq!(connect["stage"]["outcome"], "ok", "{seen:?}");
+    assert!(
+        *at < Duration::from_secs(10),
+        "the connect stage must arrive while the check (30 s timeout) still runs, not at its end"
+    );
+    // the only permit is taken...
+    let busy = client.post(&url).body(body.clone()).send().await.unwrap();
+    assert_eq!(busy.status(), StatusCode::TOO_MANY_REQUESTS);
+    // ...until the caller goes away
+    drop(first);
+    let mut freed = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let again = client
+            .post(&url)
+            .header(header::ACCEPT, "application/x-ndjson")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        if again.status() == StatusCode::OK {
+            freed = true;
+            break;
+        }
+    }
+    assert!(freed, "the abandoned check still holds its permit");
+    assert!(started.elapsed() < Duration::from_secs(20));
+    hold.abort();
+    server.abort();
+}

@@ -200,7 +200,7 @@ pub async fn action(
     };
     let project = project(&headers)?;
     let row = visible(&state, &caller, id(raw_id, "asset")?, Some(&project)).await?;
-    verify_row(&state, &row).await
+    verify_row(&state, &row, super::Streamed(false)).await
 }
 
 /// `DELETE /assets/data/{id}`.

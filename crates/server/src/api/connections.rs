@@ -14,7 +14,9 @@ use pgconnect_core::{DatastoreKind, Diagnostic, Report, Shape, analyze_connectio
 use serde_json::{Map, Value, json};
 
 use super::views;
-use super::{check_payload, id, invalid, json_body, json_required, registry_error, store_error};
+use super::{
+    Streamed, check_payload, id, invalid, json_body, json_required, registry_error, store_error,
+};
 use crate::AppState;
 use crate::auth::{Caller, PUBLIC, Role};
 use crate::error::ApiError;
@@ -260,7 +262,7 @@ pub async fn delete(
     params(("id" = i64, Path, description = "The record's id")),
     request_body(content = Option<Object>, description = "Overrides of the stored fields, plus `database`, `schema` and `kind`; no body or `null` for none", content_type = "application/json"),
     responses(
-        (status = 200, description = "The live check", body = pgconnect_core::check::CheckReport),
+        (status = 200, description = "The live check. With `Accept: application/x-ndjson`, one event per line as the stages run, the report last", content((pgconnect_core::check::CheckReport = "application/json"), (pgconnect_core::check::CheckEvent = "application/x-ndjson"))),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
@@ -273,6 +275,7 @@ pub async fn delete(
 pub async fn test(
     State(state): State<AppState>,
     _caller: Caller,
+    streamed: Streamed,
     Path(raw): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -321,7 +324,14 @@ pub async fn test(
         "enrich_only": kind == DatastoreKind::Enrichment,
         "connection": merged.value,
     });
-    check_payload(&state, &payload, Some(Shape::Qualytics), Some(kind)).await
+    check_payload(
+        &state,
+        &payload,
+        Some(Shape::Qualytics),
+        Some(kind),
+        streamed,
+    )
+    .await
 }
 
 /// 422: the body is not a JSON object.

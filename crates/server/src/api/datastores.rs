@@ -15,7 +15,7 @@ use pgconnect_core::{ConnectionId, ConnectionRef, DatastoreKind, DatastoreReques
 use serde_json::{Value, json};
 
 use super::views;
-use super::{check_payload, id, invalid, json_required, registry_error, store_error};
+use super::{Streamed, check_payload, id, invalid, json_required, registry_error, store_error};
 use crate::AppState;
 use crate::auth::{Caller, PUBLIC, Role};
 use crate::error::ApiError;
@@ -251,7 +251,7 @@ pub async fn delete(
     summary = "Verify a stored datastore's connection live",
     params(("id" = i64, Path, description = "The record's id")),
     responses(
-        (status = 200, description = "The live check", body = pgconnect_core::check::CheckReport),
+        (status = 200, description = "The live check. With `Accept: application/x-ndjson`, one event per line as the stages run, the report last", content((pgconnect_core::check::CheckReport = "application/json"), (pgconnect_core::check::CheckEvent = "application/x-ndjson"))),
         (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
         (status = 422, response = Invalid),
@@ -262,16 +262,28 @@ pub async fn delete(
 pub async fn verify(
     State(state): State<AppState>,
     caller: Caller,
+    streamed: Streamed,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
     let row = visible(&state, &caller, id(&raw, "datastore")?, None).await?;
-    verify_row(&state, &row).await
+    verify_row(&state, &row, streamed).await
 }
 
 /// The live check of a stored datastore.
-pub(crate) async fn verify_row(state: &AppState, row: &DatastoreRow) -> Result<Response, ApiError> {
+pub(crate) async fn verify_row(
+    state: &AppState,
+    row: &DatastoreRow,
+    streamed: Streamed,
+) -> Result<Response, ApiError> {
     let (payload, kind) = row_payload(state, row).await?;
-    check_payload(state, &payload, Some(Shape::Qualytics), Some(kind)).await
+    check_payload(
+        state,
+        &payload,
+        Some(Shape::Qualytics),
+        Some(kind),
+        streamed,
+    )
+    .await
 }
 
 /// A stored datastore as the Qualytics payload a check takes, its connection's secrets opened.

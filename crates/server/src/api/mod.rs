@@ -16,7 +16,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use pgconnect_core::{DatastoreKind, Report, Shape};
-use pgconnect_live::check::{CheckInput, run_check};
+use pgconnect_live::check::{CheckEvent, CheckInput, run_check, run_check_streamed};
 use serde_json::Value;
 
 use crate::error::ApiError;
@@ -84,29 +84,114 @@ pub(crate) fn store_error(e: StoreError) -> ApiError {
     registry_error(RegistryError::Store(e))
 }
 
+/// Whether the caller asked for the check's progress as it runs: `Accept: application/x-ndjson`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Streamed(pub bool);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Streamed {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Streamed(
+            parts
+                .headers
+                .get_all(axum::http::header::ACCEPT)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .any(|v| v.contains(NDJSON)),
+        ))
+    }
+}
+
+/// The media type of a streamed check.
+pub(crate) const NDJSON: &str = "application/x-ndjson";
+
 /// Runs the live check of a payload assembled from stored records (with their secrets opened):
-/// 200 with the report, 422 when the stored record no longer validates, 429 when busy.
+/// 200 with the report, 422 when the stored record no longer validates, 429 when busy. Streamed,
+/// the 200 is NDJSON: each stage as it begins and ends, then the report; the check stops when the
+/// caller goes away.
 pub(crate) async fn check_payload(
     state: &AppState,
     payload: &Value,
     shape: Option<Shape>,
     kind: Option<DatastoreKind>,
+    streamed: Streamed,
 ) -> Result<Response, ApiError> {
     // Validation is cheap and needs no permit: an invalid payload is answered even when busy.
     let analysis = pgconnect_core::analyze(payload, shape);
     if analysis.request.is_none() {
         return Ok(invalid(analysis.report));
     }
-    let Ok(_permit) = state.checks.clone().try_acquire_owned() else {
+    let Ok(permit) = state.checks.clone().try_acquire_owned() else {
         return Err(ApiError::busy(state.config.max_concurrent_checks));
     };
+    if streamed.0 {
+        return Ok(stream_check(
+            state.config.check.clone(),
+            payload.clone(),
+            shape,
+            kind,
+            permit,
+        ));
+    }
     let input = CheckInput {
         payload: Some(payload),
         shape,
         kind,
     };
-    Ok(match run_check(input, &state.config.check).await {
+    let answer = match run_check(input, &state.config.check).await {
         Ok(report) => axum::Json(report).into_response(),
         Err(report) => invalid(report),
-    })
+    };
+    drop(permit);
+    Ok(answer)
+}
+
+/// Aborts the check's task when the answer's body is dropped (the caller went away).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+fn stream_check(
+    options: pgconnect_live::check::CheckOptions,
+    payload: Value,
+    shape: Option<Shape>,
+    kind: Option<DatastoreKind>,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) -> Response {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<CheckEvent>();
+    let task = tokio::spawn(async move {
+        let input = CheckInput {
+            payload: Some(&payload),
+            shape,
+            kind,
+        };
+        run_check_streamed(input, &options, tx).await;
+        drop(permit);
+    });
+    let guard = AbortOnDrop(task);
+    let lines = futures_util::stream::unfold((rx, guard), |(mut rx, guard)| async move {
+        let event = rx.recv().await?;
+        let mut line = serde_json::to_vec(&event).unwrap_or_default();
+        line.push(b'\n');
+        Some((
+            Ok::<_, std::convert::Infallible>(Bytes::from(line)),
+            (rx, guard),
+        ))
+    });
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, NDJSON),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        axum::body::Body::from_stream(lines),
+    )
+        .into_response()
 }
