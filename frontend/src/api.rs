@@ -209,17 +209,59 @@ pub async fn post_check(
         }
         while let Some(end) = pending.iter().position(|b| *b == b'\n') {
             let line: Vec<u8> = pending.drain(..=end).collect();
-            match serde_json::from_slice::<CheckEvent>(&line) {
-                Ok(CheckEvent::Report { report }) => return Ok(*report),
-                Ok(CheckEvent::Invalid { diagnostics }) => {
+            match read_event(&String::from_utf8_lossy(&line)) {
+                Some(CheckEvent::Report { report }) => return Ok(*report),
+                Some(CheckEvent::Invalid { diagnostics }) => {
                     return Err(Failure::Invalid(diagnostics));
                 }
-                Ok(event) => on_event(event),
+                Some(event) => on_event(event),
                 // an event this wizard does not know: a newer server; skip it
-                Err(_) => {}
+                None => {}
             }
         }
     }
+}
+
+/// One line of a streamed check. Read field by field rather than through `CheckEvent`'s
+/// internally tagged `Deserialize`: that one buffers into serde's generic `Content` and would
+/// compile a second reader of the whole report into the wasm (about 15 KB brotli).
+fn read_event(line: &str) -> Option<CheckEvent> {
+    #[derive(serde::Deserialize)]
+    struct Tag {
+        event: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Started {
+        stage: pgconnect_core::check::StageName,
+    }
+    #[derive(serde::Deserialize)]
+    struct Stage {
+        stage: pgconnect_core::check::StageReport,
+    }
+    #[derive(serde::Deserialize)]
+    struct Report {
+        report: Box<CheckReport>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Invalid {
+        diagnostics: Vec<Diagnostic>,
+    }
+    let tag: Tag = serde_json::from_str(line).ok()?;
+    Some(match tag.event.as_str() {
+        "started" => CheckEvent::Started {
+            stage: serde_json::from_str::<Started>(line).ok()?.stage,
+        },
+        "stage" => CheckEvent::Stage {
+            stage: serde_json::from_str::<Stage>(line).ok()?.stage,
+        },
+        "report" => CheckEvent::Report {
+            report: serde_json::from_str::<Report>(line).ok()?.report,
+        },
+        "invalid" => CheckEvent::Invalid {
+            diagnostics: serde_json::from_str::<Invalid>(line).ok()?.diagnostics,
+        },
+        _ => return None,
+    })
 }
 
 /// `PATCH path` without a body.

@@ -373,6 +373,13 @@ test('360 px wide: nothing overflows sideways', async () => {
     assert.match(await testConnection(), /Connected/);
     const wide = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(wide <= 360, `the page is ${wide} px wide at a 360 px viewport`);
+    // each stage's time stays on its name's line (it wrapped under the mark once)
+    const misplaced = await page.$$eval('#src-result .stage', (rows) => rows.filter((r) => {
+      const name = r.querySelector('.name').getBoundingClientRect();
+      const ms = r.querySelector('.ms').getBoundingClientRect();
+      return Math.abs(ms.top - name.top) > 4 || ms.height > name.height * 1.5;
+    }).map((r) => r.querySelector('.name').textContent));
+    assert.deepEqual(misplaced, []);
     await step('narrow-360');
   } finally {
     await page.setViewportSize({ width: 1280, height: 900 });
