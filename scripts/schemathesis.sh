@@ -34,7 +34,7 @@ done
 token=$("$bin" token create --role admin --team qa --data-dir "$work/data" | tail -1)
 
 status=0
-.tools/venv/bin/schemathesis run "http://127.0.0.1:$port/api/openapi.json" \
+PYTHONPATH="$PWD/scripts" SCHEMATHESIS_HOOKS=schemathesis_hooks .tools/venv/bin/schemathesis run "http://127.0.0.1:$port/api/openapi.json" \
   -H "Authorization: Bearer $token" -H "X-Project-ID: qa" \
   --checks all --exclude-checks positive_data_acceptance \
   --max-time "${SCHEMATHESIS_SECONDS:-60}" --workers 2 --no-color || status=$?
