@@ -167,6 +167,10 @@ test('a role missing USAGE: the fix SQL is shown, and once run the retest passes
   assert.match(sql, /GRANT USAGE ON SCHEMA sales TO no_usage;/);
   assert.match(sql, /GRANT SELECT ON ALL TABLES IN SCHEMA sales TO no_usage;/);
   await step('missing-usage');
+  // the copy button puts exactly that script on the clipboard
+  await page.click('#src-result .missing button:has-text("Copy GRANT SQL")');
+  await page.waitForSelector('#src-result .missing .status:has-text("Copied.")');
+  assert.equal((await page.evaluate(() => navigator.clipboard.readText())).trim(), sql);
   execFileSync('psql', [env.PG_SUPERUSER_CONNINFO, '-v', 'ON_ERROR_STOP=1', '-c', sql]);
   const again = await testConnection();
   assert.match(again, /^Connected to PostgreSQL [0-9.]+$/);
@@ -303,6 +307,12 @@ test('vault-backed credentials: keys resolved, never values', async () => {
   await page.fill('#src-connection-secrets_management-credentials_payload',
     JSON.stringify({ password: env.VAULT_PASSWORD }));
   await page.fill('#src-connection-secrets_management-secret_url', `${env.VAULT_ADDR}/v1/secret/data/shop`);
+  // a key the secret does not hold is named, and the check stops before connecting
+  await page.fill('#src-database', '${dbname}');
+  await testConnection();
+  assert.match(await page.textContent('#src-result .secrets'), /Missing from the secret: dbname/);
+  await step('vault-missing-key');
+  await page.fill('#src-database', env.PG_DB);
   assert.match(await testConnection(), /^Connected to PostgreSQL [0-9.]+$/);
   const result = await page.textContent('#src-result');
   assert.match(result, /Resolved: password, username/);
@@ -464,4 +474,34 @@ test('server errors are told in words, and nothing typed is lost', async () => {
   // once the holders are gone, the same form tests fine
   await page.waitForTimeout(300);
   assert.match(await testConnection(), /^Connected/);
+});
+
+test('the Permissions panel and the Request preview follow the form', async () => {
+  await fresh();
+  await fillSource({ name: 'panels' });
+  // source role: read-only grants for the form's role and schema, plus any more schemas
+  await page.fill('#perm-schemas', 'staging');
+  await page.fill('#perm-owner', 'etl');
+  await page.fill('#perm-cidr', '10.20.0.0/16');
+  const grant = await page.textContent('#perm-grant');
+  assert.match(grant, new RegExp(`GRANT USAGE ON SCHEMA ${env.PG_SCHEMA} TO ${env.PG_READER};`));
+  assert.match(grant, new RegExp(`GRANT USAGE ON SCHEMA staging TO ${env.PG_READER};`));
+  assert.match(grant, /ALTER DEFAULT PRIVILEGES FOR ROLE etl IN SCHEMA/);
+  assert.doesNotMatch(grant, /GRANT CREATE/);
+  assert.match(await page.textContent('#perm-hba'), new RegExp(`^host\\s+${env.PG_DB}\\s+${env.PG_READER}\\s+10\\.20\\.0\\.0/16\\s+scram-sha-256`));
+  assert.match(await page.textContent('#perm-revoke'), new RegExp(`REVOKE USAGE ON SCHEMA ${env.PG_SCHEMA} FROM ${env.PG_READER};`));
+  // enrichment role: it also creates
+  await page.selectOption('#perm-kind', 'enrichment');
+  assert.match(await page.textContent('#perm-grant'), new RegExp(`GRANT CREATE, USAGE ON SCHEMA ${env.PG_SCHEMA} TO ${env.PG_READER};|GRANT USAGE, CREATE ON SCHEMA ${env.PG_SCHEMA} TO ${env.PG_READER};`));
+  // the preview: the body, the CLI and curl, the password masked in all three
+  for (const id of ['preview-json', 'preview-cli', 'preview-curl']) {
+    const text = await page.textContent(`#${id}`);
+    assert.ok(!text.includes(env.PG_PASSWORD), `${id} shows the password`);
+  }
+  const body = JSON.parse((await page.textContent('#preview-json')).trim());
+  assert.equal(body.name, 'panels');
+  assert.equal(body.connection.password, '********');
+  assert.match(await page.textContent('#preview-cli'), /pgconnect datastores create/);
+  assert.match(await page.textContent('#preview-curl'), /curl .*\/api\/datastores/s);
+  await step('panels');
 });
