@@ -109,9 +109,8 @@ async fn failure(response: Response) -> Failure {
     }
 }
 
-async fn send<T: DeserializeOwned>(
-    request: Result<Request, gloo_net::Error>,
-) -> Result<T, Failure> {
+/// Sends `request`; a refusal (not 2xx) becomes its `Failure`.
+async fn answered(request: Result<Request, gloo_net::Error>) -> Result<Response, Failure> {
     let request = request.map_err(|_| Failure::Network)?;
     let response = request.send().await.map_err(|e| {
         if is_abort(&e) {
@@ -123,6 +122,13 @@ async fn send<T: DeserializeOwned>(
     if !response.ok() {
         return Err(failure(response).await);
     }
+    Ok(response)
+}
+
+async fn send<T: DeserializeOwned>(
+    request: Result<Request, gloo_net::Error>,
+) -> Result<T, Failure> {
+    let response = answered(request).await?;
     if response.status() == 204 {
         return serde_json::from_value(Value::Null).map_err(|_| Failure::Network);
     }
@@ -168,20 +174,12 @@ pub async fn post_check(
     signal: Option<&AbortSignal>,
     mut on_event: impl FnMut(CheckEvent),
 ) -> Result<CheckReport, Failure> {
-    let request = with_signal(Request::post(path), signal)
-        .header("accept", "application/x-ndjson, application/json")
-        .json(body)
-        .map_err(|_| Failure::Network)?;
-    let response = request.send().await.map_err(|e| {
-        if is_abort(&e) {
-            Failure::Aborted
-        } else {
-            Failure::Network
-        }
-    })?;
-    if !response.ok() {
-        return Err(failure(response).await);
-    }
+    let response = answered(
+        with_signal(Request::post(path), signal)
+            .header("accept", "application/x-ndjson, application/json")
+            .json(body),
+    )
+    .await?;
     let streamed = response
         .headers()
         .get("content-type")
