@@ -36,6 +36,18 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// The errors of a 422 (its warnings refused nothing).
+    #[must_use]
+    pub fn errors(&self) -> Vec<&Diagnostic> {
+        match self {
+            Failure::Invalid(d) => d
+                .iter()
+                .filter(|d| d.severity == pgconnect_core::Severity::Error)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// One paragraph for the person at the form.
     #[must_use]
     pub fn words(&self) -> String {
@@ -50,9 +62,10 @@ impl Failure {
                  login link the server printed (an operator can make a new one), then try again \
                  here; the form keeps what you typed."
                 .to_owned(),
-            Failure::Invalid(d) => format!(
-                "The server found {} problem(s) in what would be sent: see the fields marked below.",
-                d.len()
+            Failure::Invalid(_) => format!(
+                "The server refused what would be sent: {} error(s), listed below and marked on \
+                 their fields. Correct them and try again; nothing you typed is lost.",
+                self.errors().len()
             ),
             Failure::Busy(after) => match after {
                 Some(s) => format!(

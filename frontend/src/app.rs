@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::api::{self, Failure, text};
 use crate::datastore::DatastoreFields;
-use crate::fields::focus_first_error;
+use crate::fields::{focus_first_error, refusal_list};
 use crate::page::DatastorePage;
 use crate::panels::{Permissions, RequestPreview};
 use crate::state::{EnrichMode, Form, TestRun, Ui, Which};
@@ -255,18 +255,10 @@ fn EnrichmentStep(ui: Ui, screen: RwSignal<Screen>) -> impl IntoView {
             </Show>
             {move || {
                 error.get().map(|(what, f)| {
-                    let list = match &f {
-                        Failure::Invalid(d) => d
-                            .iter()
-                            .map(|d| view! { <li><code>{d.path.clone()}</code> " " {d.message.clone()} " — " {d.help.clone()}</li> })
-                            .collect_view()
-                            .into_any(),
-                        _ => ().into_any(),
-                    };
                     view! {
                         <div class="banner error" role="alert">
                             <p><strong>{what}</strong> " " {f.words()}</p>
-                            <ul>{list}</ul>
+                            {refusal_list(&f)}
                         </div>
                     }
                 })

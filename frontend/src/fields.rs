@@ -7,6 +7,7 @@ use pgconnect_core::Severity;
 use pgconnect_core::check::CheckError;
 use wasm_bindgen::JsCast;
 
+use crate::api::Failure;
 use crate::model::{DatastoreForm, belongs, field_path};
 use crate::state::{Ui, Which, field_id};
 
@@ -56,6 +57,15 @@ fn messages(ui: Ui, which: Which, path: &'static str) -> Vec<Message> {
         });
     }
     ui.test(which).with(|t| {
+        // the server's 422: what only it could see (e.g. a stored connection's settings)
+        if let Some(f) = &t.failure {
+            for d in f.errors().into_iter().filter(|d| belongs(&d.path, path)) {
+                out.push(Message {
+                    severity: Severity::Error,
+                    text: format!("Server: {} — {}", capitalise(&d.message), d.help),
+                });
+            }
+        }
         let Some(report) = &t.report else { return };
         let Some(error) = &report.error else { return };
         let e = error.explanation();
@@ -71,6 +81,19 @@ fn messages(ui: Ui, which: Which, path: &'static str) -> Vec<Message> {
         }
     });
     out
+}
+
+/// The errors of a refusal, each at its field's JSON Pointer (nothing for other failures).
+pub fn refusal_list(f: &Failure) -> impl IntoView + use<> {
+    let items = f
+        .errors()
+        .into_iter()
+        .map(|d| {
+            let text = format!("{} — {}", capitalise(&d.message), d.help);
+            view! { <li><code>{d.path.clone()}</code> " " {text}</li> }
+        })
+        .collect_view();
+    view! { <ul>{items}</ul> }
 }
 
 /// First letter up.

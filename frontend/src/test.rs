@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use pgconnect_core::check::{CheckError, CheckEvent, CheckReport, Outcome, StageReport};
 
 use crate::api::{self, Failure};
-use crate::fields::{CopyButton, focus_first_error};
+use crate::fields::{CopyButton, focus_first_error, refusal_list};
 use crate::state::{TestRun, Ui, Which};
 
 fn now() -> f64 {
@@ -179,18 +179,10 @@ fn failure_view(f: &Failure) -> impl IntoView + use<> {
     } else {
         "banner error"
     };
-    let list = match f {
-        Failure::Invalid(d) => d
-            .iter()
-            .map(|d| view! { <li><code>{d.path.clone()}</code> " " {d.message.clone()} " — " {d.help.clone()}</li> })
-            .collect_view()
-            .into_any(),
-        _ => ().into_any(),
-    };
     view! {
         <div class=class>
             <p>{f.words()}</p>
-            <ul>{list}</ul>
+            {refusal_list(f)}
         </div>
     }
 }

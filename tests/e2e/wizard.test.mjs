@@ -268,8 +268,22 @@ test('an existing connection reused, with an existing enrichment datastore', asy
   // only database, schema, teams and initiate sync are editable with a stored connection
   assert.equal(await page.locator('#src-connection-host').count(), 0);
   assert.equal(await page.locator('#src-connection-password').count(), 0);
-  await page.fill('#src-database', env.PG_DB);
+  // a ${key} needs the stored connection's secrets management, which only the server can see:
+  // its 422 is shown in words with each problem, and the form stays as typed
+  await page.fill('#src-database', '${db}');
   await page.fill('#src-schema', env.PG_SCHEMA);
+  await page.click('#src-test');
+  await page.waitForSelector('#src-result .banner.error');
+  const refused = await page.textContent('#src-result');
+  assert.match(refused, /The server refused what would be sent: 1 error\(s\)/);
+  assert.match(refused, /\/database \$\{db\} cannot be filled in: secrets management is off/);
+  assert.doesNotMatch(refused, /loopback/, 'warnings refused nothing: they are not listed');
+  // and it is on the database field
+  assert.equal(await page.getAttribute('#src-database', 'aria-invalid'), 'true');
+  assert.match(await page.textContent('#src-database-msg'), /Server: \$\{db\} cannot be filled in/);
+  await step('existing-connection-422');
+  assert.equal(await page.inputValue('#src-database'), '${db}');
+  await page.fill('#src-database', env.PG_DB);
   assert.match(await testConnection(), /^Connected to PostgreSQL [0-9.]+$/);
   await step('existing-connection-tested');
   await page.click('#next');
