@@ -151,6 +151,34 @@ pub fn feedback_for(
     (invalid, view, msg_id)
 }
 
+/// What a labelled field is made of: its id, its hint's id, what describes it (the hint, then
+/// the messages), whether it is invalid, and its messages.
+struct Parts<V> {
+    id: String,
+    hint_id: String,
+    described: String,
+    invalid: Signal<bool>,
+    messages: V,
+}
+
+fn parts(ui: Ui, which: Which, path: &'static str, has_hint: bool) -> Parts<impl IntoView + use<>> {
+    let id = field_id(which, path);
+    let (invalid, messages, msg_id) = feedback_for(ui, which, path);
+    let hint_id = format!("{id}-hint");
+    let described = if has_hint {
+        format!("{hint_id} {msg_id}")
+    } else {
+        msg_id
+    };
+    Parts {
+        id,
+        hint_id,
+        described,
+        invalid,
+        messages,
+    }
+}
+
 /// A text input.
 #[component]
 pub fn TextField(
@@ -164,14 +192,13 @@ pub fn TextField(
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] required: bool,
 ) -> impl IntoView {
-    let which = lens.which;
-    let id = field_id(which, path);
-    let (invalid, messages, msg_id) = feedback_for(ui, which, path);
-    let hint_id = format!("{id}-hint");
-    let described = match hint {
-        Some(_) => format!("{hint_id} {msg_id}"),
-        None => msg_id,
-    };
+    let Parts {
+        id,
+        hint_id,
+        described,
+        invalid,
+        messages,
+    } = parts(ui, lens.which, path, hint.is_some());
     let touch_id = id.clone();
     let blur_id = id.clone();
     view! {
@@ -213,14 +240,13 @@ pub fn TextArea(
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] placeholder: Option<&'static str>,
 ) -> impl IntoView {
-    let which = lens.which;
-    let id = field_id(which, path);
-    let (invalid, messages, msg_id) = feedback_for(ui, which, path);
-    let hint_id = format!("{id}-hint");
-    let described = match hint {
-        Some(_) => format!("{hint_id} {msg_id}"),
-        None => msg_id,
-    };
+    let Parts {
+        id,
+        hint_id,
+        described,
+        invalid,
+        messages,
+    } = parts(ui, lens.which, path, hint.is_some());
     let touch_id = id.clone();
     view! {
         <div class="field" class:invalid=move || invalid.get()>
@@ -254,14 +280,13 @@ pub fn SelectField(
     options: &'static [(&'static str, &'static str)],
     #[prop(optional)] hint: Option<&'static str>,
 ) -> impl IntoView {
-    let which = lens.which;
-    let id = field_id(which, path);
-    let (invalid, messages, msg_id) = feedback_for(ui, which, path);
-    let hint_id = format!("{id}-hint");
-    let described = match hint {
-        Some(_) => format!("{hint_id} {msg_id}"),
-        None => msg_id,
-    };
+    let Parts {
+        id,
+        hint_id,
+        described,
+        invalid,
+        messages,
+    } = parts(ui, lens.which, path, hint.is_some());
     let touch_id = id.clone();
     view! {
         <div class="field" class:invalid=move || invalid.get()>
