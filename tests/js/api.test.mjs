@@ -27,6 +27,18 @@ test("results are data; only malformed arguments throw, with a code", () => {
     (e) => e.code === "arguments/invalid" && /16 bytes/.test(e.message));
 });
 
+test("a cyclic, BigInt or very deep argument throws arguments/invalid, and the package keeps working", () => {
+  const cyclic = { name: "x" };
+  cyclic.connection = cyclic;
+  let deep = {};
+  for (let i = 0; i < 100_000; i++) deep = { connection: deep };
+  for (const bad of [cyclic, { name: "x", port: 10n }, deep]) {
+    assert.throws(() => pg.validate(bad), (e) => e.code === "arguments/invalid" && /^payload /.test(e.message));
+  }
+  assert.equal(pg.validate({ name: "x", type: "postgresql", config: { host: "db", database: "a" },
+    credentials: { username: "u", password: "p" } }).valid, true);
+});
+
 test("a grant password never appears in the SQL", () => {
   const { text } = pg.grantSql({ kind: "enrichment", role: "w", database: "d", schemas: ["s"], create_role: true,
     password: "Hunter2-very-secret" });

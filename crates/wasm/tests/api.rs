@@ -67,6 +67,103 @@ fn malformed_arguments_throw_with_a_code() {
     assert_eq!(error_code(e), "arguments/invalid");
 }
 
+fn error_message(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .unwrap()
+        .message()
+        .as_string()
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+fn a_malformed_argument_names_the_field() {
+    let e = grant_sql_js(js(
+        json!({"kind": "nonsense", "role": "r", "database": "d", "schemas": ["s"]}),
+    ))
+    .unwrap_err();
+    assert_eq!(error_code(e.clone()), "arguments/invalid");
+    let m = error_message(&e);
+    assert!(
+        m.starts_with("options.kind does not have the expected shape: unknown variant `nonsense`"),
+        "{m}"
+    );
+    assert!(!m.contains("line 1"), "{m}");
+    let e = grant_sql_js(js(
+        json!({"kind": "source", "role": "r", "database": "d", "schemas": ["s", 3]}),
+    ))
+    .unwrap_err();
+    assert!(
+        error_message(&e).starts_with("options.schemas[1] does not have"),
+        "{}",
+        error_message(&e)
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_shape_error_never_quotes_the_value() {
+    let e = grant_sql_js(js(
+        json!({"kind": "source", "role": "r", "database": "d", "schemas": ["s"],
+        "password": 918_273_645}),
+    ))
+    .unwrap_err();
+    let m = error_message(&e);
+    assert_eq!(
+        m,
+        "options.password does not have the expected shape: invalid type: integer, expected a string"
+    );
+    let e = hba_line_js(js(
+        json!({"role": "r", "database": "d", "cidr": "10.0.0.0/8",
+        "ssl": "s3cr3t, expected \"x\""}),
+    ))
+    .unwrap_err();
+    assert_eq!(
+        error_message(&e),
+        "options.ssl does not have the expected shape: invalid type: string, expected a boolean"
+    );
+}
+
+/// Cycles, BigInt and deep nesting throw `arguments/invalid`, and the module keeps working
+/// (reading objects directly once overflowed the module's stack and broke every later call).
+#[wasm_bindgen_test]
+fn cycles_bigint_and_deep_nesting_throw_and_the_module_keeps_working() {
+    let cyclic = js(source());
+    js_sys::Reflect::set(&cyclic, &JsValue::from_str("connection"), &cyclic).unwrap();
+    let e = validate(cyclic).unwrap_err();
+    assert_eq!(error_code(e.clone()), "arguments/invalid");
+    assert!(
+        error_message(&e)
+            .starts_with("payload cannot be read as JSON (Converting circular structure"),
+        "{}",
+        error_message(&e)
+    );
+
+    let big = js(source());
+    js_sys::Reflect::set(
+        &big,
+        &JsValue::from_str("port"),
+        &JsValue::bigint_from_str("5432"),
+    )
+    .unwrap();
+    assert_eq!(error_code(validate(big).unwrap_err()), "arguments/invalid");
+
+    for depth in [200, 100_000] {
+        let root = js_sys::Object::new();
+        let mut cur = root.clone();
+        for _ in 0..depth {
+            let next = js_sys::Object::new();
+            js_sys::Reflect::set(&cur, &JsValue::from_str("connection"), &next).unwrap();
+            cur = next;
+        }
+        let e = validate(root.into()).unwrap_err();
+        assert_eq!(error_code(e.clone()), "arguments/invalid", "depth {depth}");
+        let r = rust(extract_json_path(js(json!({"a": [1]})), "$.a[0]").unwrap());
+        assert_eq!(r["nodes"], json!([1]), "depth {depth}");
+    }
+
+    let r = rust(validate(js(source())).unwrap());
+    assert_eq!(r["valid"], true);
+}
+
 #[wasm_bindgen_test]
 fn placeholders_resolve_from_a_secret() {
     let mut p = source();
