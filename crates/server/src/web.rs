@@ -4,24 +4,52 @@
 use std::convert::Infallible;
 use std::path::Path;
 
+use axum::body::Body;
+use axum::handler::HandlerWithoutStateExt as _;
 use axum::http::{Request, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::MethodRouter;
+use tower::ServiceExt as _;
 use tower_http::services::{ServeDir, ServeFile};
 
 /// A service for every path the API does not claim.
 pub fn service(dir: Option<&Path>) -> MethodRouter<crate::AppState, Infallible> {
     match dir.filter(|d| d.join("index.html").is_file()) {
-        // an unknown path gets index.html: the wizard routes in the browser
-        Some(dir) => axum::routing::get_service(
-            ServeDir::new(dir)
-                .precompressed_br()
-                .precompressed_gzip()
-                .fallback(ServeFile::new(dir.join("index.html"))),
-        )
-        .fallback(crate::error::method_not_allowed),
+        Some(dir) => {
+            let index = dir.join("index.html");
+            // An unknown route gets index.html (the wizard routes in the browser); an unknown
+            // file (`/app-3f2a.js`, a stale hash after a rebuild) gets a 404, not HTML under a
+            // script's name.
+            let fallback = move |request: Request<Body>| {
+                let index = index.clone();
+                async move {
+                    if names_a_file(request.uri().path()) {
+                        return (StatusCode::NOT_FOUND, "Not found\n").into_response();
+                    }
+                    match ServeFile::new(index).oneshot(request).await {
+                        Ok(response) => response.into_response(),
+                        Err(never) => match never {},
+                    }
+                }
+            };
+            axum::routing::get_service(
+                ServeDir::new(dir)
+                    .precompressed_br()
+                    .precompressed_gzip()
+                    .fallback(fallback.into_service()),
+            )
+            .fallback(crate::error::method_not_allowed)
+        }
         None => axum::routing::get(placeholder).fallback(crate::error::method_not_allowed),
     }
+}
+
+/// Whether a path's last segment has an extension, as a file's name does and a wizard route's
+/// (`/datastores/7`) does not.
+fn names_a_file(path: &str) -> bool {
+    path.rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains('.'))
 }
 
 async fn placeholder<B>(request: Request<B>) -> Response {

@@ -266,6 +266,15 @@ async fn the_wizard_is_served_when_built() {
     let (status, _, body) = send(app.clone(), "GET", "/datastores/7", vec![]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(String::from_utf8(body).unwrap().contains("wizard"));
+    // an unknown file is a 404, not index.html under a script's name
+    for path in ["/app-3f2a.js", "/assets/logo.png", "/favicon.ico"] {
+        let (status, _, body) = send(app.clone(), "GET", path, vec![]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            !String::from_utf8(body).unwrap().contains("wizard"),
+            "{path}"
+        );
+    }
     // the API is still the API
     let (status, _, _) = send(app, "GET", "/api/anything", vec![]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
