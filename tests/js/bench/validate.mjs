@@ -82,17 +82,23 @@ function rate(fn, ms = 1000) {
   return (n * 1000) / ms;
 }
 
+// The floor of any design that hands the payload to the module: the package's first step,
+// JSON.stringify, timed alone.
+const stringify = (p) => JSON.stringify(p);
 rate(validate, 300);
-rate(ajvValidate, 300); // warm up both
+rate(ajvValidate, 300); // warm up all three
+rate(stringify, 300);
 const rounds = Number(process.env.ROUNDS ?? 5);
-const ours = [], theirs = [];
+const ours = [], theirs = [], floor = [];
 for (let i = 0; i < rounds; i++) {
   ours.push(rate(validate));
   theirs.push(rate(ajvValidate));
+  floor.push(rate(stringify));
 }
 const median = (a) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)];
-const p = median(ours), a = median(theirs);
+const p = median(ours), a = median(theirs), f = median(floor);
 console.log(`payloads: ${payloads.length} (crates/core/tests/data/valid), ${rounds} rounds of 1 s each, median`);
 console.log(`pgconnect (wasm) validate: ${Math.round(p).toLocaleString("en")} payloads/s (${(1e6 / p).toFixed(2)} µs each)`);
 console.log(`ajv 8 JSON Schema:         ${Math.round(a).toLocaleString("en")} payloads/s (${(1e6 / a).toFixed(2)} µs each)`);
 console.log(`ratio pgconnect/ajv: ${(p / a).toFixed(2)}`);
+console.log(`JSON.stringify alone (the package's first step): ${Math.round(f).toLocaleString("en")} payloads/s (${(1e6 / f).toFixed(2)} µs each)`);
