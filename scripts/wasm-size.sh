@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Size budget of the npm package: pkg/pgconnect_bg.wasm raw, gzip -9 and brotli (quality 11), and a
-# breakdown of what the bytes are — code by crate (twiggy over a build that keeps function names)
-# and read-only data by crate (a wasm-ld link map). Builds pkg/ first if needed.
+# breakdown of what the bytes are — code by crate (twiggy over a build that keeps function names),
+# read-only data by crate (a wasm-ld link map) and the largest functions. Builds pkg/ first if needed.
 # `scripts/wasm-size.sh web`: the same breakdown for the wizard's wasm (pgconnect-web; its sizes
 # as served come from scripts/budget-web.sh).
 set -euo pipefail
@@ -29,11 +29,13 @@ python3 - "$map" "$map.twiggy" "$local_crate" <<'PY'
 import collections, json, re, sys
 map_file, twiggy_file, local_crate = sys.argv[1], sys.argv[2], sys.argv[3]
 code = collections.Counter()
+functions = []
 for item in json.load(open(twiggy_file)):
     name, size = item["name"], item["shallow_size"]
     # export/import entries are wasm-bindgen's descriptors and bindings, gone after wasm-bindgen
     if name.startswith(("data segment", "custom section", '"', "export ", "import ")) or "subsection" in name:
         continue
+    functions.append((size, name))
     # `<T as some_crate::Trait>::f`: a generic impl counts for the trait's crate
     m = re.match(r"<[A-Z][A-Za-z0-9_]?(?:<.*?>)? as (?:dyn\s+)?([A-Za-z_][A-Za-z0-9_]*)", name) \
         or re.match(r"[<&\s]*(?:mut\s+|dyn\s+)?([A-Za-z_][A-Za-z0-9_]*)", name)
@@ -55,5 +57,10 @@ print("\nwhere the bytes are (unoptimized build with names; code by crate + read
 total = collections.Counter(code) + collections.Counter(data)
 for crate, size in total.most_common(16):
     print(f"  {crate:24s} {size:>9}   code {code[crate]:>8}  data {data[crate]:>8}")
+print("\nthe largest functions (same build; a generic function counts once per instance):")
+for size, name in sorted(functions, reverse=True)[:12]:
+    # drop the symbol hash; shorten long generic names to their head
+    name = re.sub(r"::h[0-9a-f]{16}$", "", name)
+    print(f"  {size:>9}  {name if len(name) <= 110 else name[:107] + '...'}")
 PY
 rm -f "$map" "$map.twiggy"
