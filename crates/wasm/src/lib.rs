@@ -2,8 +2,9 @@
 //!
 //! The core for JavaScript, built into `pkg/` by wasm-pack. A thin binding: every export reads its
 //! arguments as JSON text (`JSON.stringify`, then serde_json — the form the CLI reads), calls one
-//! core function and serialises the result (serde-wasm-bindgen) — no logic of its own. Results are data in the same JSON as the CLI's `--format json`;
-//! only malformed arguments throw, as an `Error` with a `code` property.
+//! core function and serialises the result (serde-wasm-bindgen) — no logic of its own. Results
+//! are data in the same JSON as the CLI's `--format json`; only malformed arguments throw, as an
+//! `Error` with a `code` property.
 //!
 //! The TypeScript types of every signature come from the Rust types (ts-rs, see `types.rs`, which
 //! writes `types.d.ts`; that file is embedded here as a custom section of the `.d.ts`).
