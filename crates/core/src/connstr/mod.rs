@@ -643,10 +643,17 @@ pub fn build_uri(request: &DatastoreRequest, include_password: bool) -> Result<S
         uri.push_str(&encode(pw.expose()));
     }
     uri.push('@');
-    if c.host.contains(':') && !c.host.starts_with('[') {
-        let _ = write!(uri, "[{}]", c.host);
+    // An IPv6 address goes in brackets (the payload may hold it with or without them); its
+    // `%zone` is percent-encoded like everything else, since libpq decodes the host too.
+    let host = c
+        .host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(&c.host);
+    if host.contains(':') {
+        let _ = write!(uri, "[{}]", encode(host).replace("%3A", ":"));
     } else {
-        uri.push_str(&encode(&c.host));
+        uri.push_str(&encode(host));
     }
     let _ = write!(uri, ":{port}/{}", encode(&request.database));
     let mut params = Vec::new();
@@ -785,6 +792,35 @@ mod tests {
             serde_json::json!({"format": "uri", "host": "h", "username": "u", "password": "pw",
                 "database": "db", "diagnostics": []})
         );
+    }
+
+    #[test]
+    fn build_round_trips_every_kind_of_host() {
+        // (host as the payload holds it, host as libpq reads it back from the URI)
+        for (host, back) in [
+            ("db.example.com", "db.example.com"),
+            ("db_1.internal", "db_1.internal"),
+            ("10.0.0.5", "10.0.0.5"),
+            ("2001:db8::5", "2001:db8::5"),
+            ("[2001:db8::5]", "2001:db8::5"),
+            ("::ffff:10.0.0.5", "::ffff:10.0.0.5"),
+            ("fe80::1%eth0", "fe80::1%eth0"),
+            ("[fe80::1%eth0]", "fe80::1%eth0"),
+        ] {
+            let payload = serde_json::json!({
+                "name": "n", "teams": ["Public"], "database": "d", "schema": "public",
+                "connection": {"type": "postgresql", "host": host, "port": 5432,
+                    "username": "u", "password": "p", "ssl_mode": "verify-full"}
+            });
+            let analysis = analyze(&payload, None);
+            let req = analysis
+                .request
+                .unwrap_or_else(|| panic!("{host}: {:?}", analysis.report));
+            let uri = build_uri(&req, false).unwrap();
+            let p = parse(&uri);
+            assert!(p.is_ok(), "{host} → {uri}: {:?}", p.report);
+            assert_eq!(p.host.as_deref(), Some(back), "{host} → {uri}");
+        }
     }
 
     #[test]
