@@ -33,6 +33,9 @@ pub enum HostProblem {
         /// The port as written.
         port: String,
     },
+    /// The value is an absolute path: libpq reads it as the directory of a Unix-domain socket,
+    /// which reaches only a server on the machine that connects.
+    SocketDirectory,
     /// The value has a `/path` after the host.
     Path {
         /// The host without the path.
@@ -95,6 +98,9 @@ pub struct HostNotes {
     pub underscore: bool,
     /// `localhost` or a loopback address: it names the machine that makes the connection.
     pub loopback: bool,
+    /// An IPv6 address in brackets, as URLs write it: libpq's `host` setting takes it bare
+    /// (`host=[::1]` fails with "could not translate host name").
+    pub bracketed: bool,
 }
 
 /// Checks `host` and says what it is, or what is wrong with it.
@@ -102,6 +108,7 @@ pub fn check_host(host: &str) -> Result<(HostKind, HostNotes), HostProblem> {
     let mut notes = HostNotes {
         underscore: false,
         loopback: false,
+        bracketed: false,
     };
     if let Some(p) = structural_problem(host) {
         return Err(p);
@@ -129,6 +136,7 @@ pub fn check_host(host: &str) -> Result<(HostKind, HostNotes), HostProblem> {
             return Err(HostProblem::Unspecified);
         }
         notes.loopback = ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback());
+        notes.bracketed = unbracketed.len() < host.len();
         return Ok((HostKind::Ipv6(ip), notes));
     }
     if host.starts_with('[') || host.ends_with(']') {
@@ -207,6 +215,9 @@ fn structural_problem(host: &str) -> Option<HostProblem> {
             host: rest.to_owned(),
         });
     }
+    if host.starts_with('/') {
+        return Some(HostProblem::SocketDirectory);
+    }
     if let Some((before, path)) = host.split_once('/') {
         return Some(HostProblem::Path {
             host: before.to_owned(),
@@ -266,6 +277,8 @@ mod tests {
         assert!(check_host("localhost").unwrap().1.loopback);
         assert!(check_host("127.0.0.1").unwrap().1.loopback);
         assert!(check_host("[::1]").unwrap().1.loopback);
+        assert!(check_host("[2001:db8::1]").unwrap().1.bracketed);
+        assert!(!check_host("2001:db8::1").unwrap().1.bracketed);
         assert!(!check_host("db.example.com").unwrap().1.loopback);
     }
 
@@ -292,6 +305,8 @@ mod tests {
             Err(P::Whitespace { inner: true, .. })
         ));
         assert!(matches!(check_host("bob@db"), Err(P::UserInfo { .. })));
+        assert_eq!(check_host("/var/run/postgresql"), Err(P::SocketDirectory));
+        assert_eq!(check_host("/tmp"), Err(P::SocketDirectory));
         assert_eq!(check_host("bücher.example"), Err(P::NonAscii));
         assert_eq!(check_host("10.0.0.256"), Err(P::BadIpv4));
         assert_eq!(check_host("010.1.1.1"), Err(P::BadIpv4));

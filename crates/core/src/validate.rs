@@ -732,6 +732,26 @@ impl Walker {
                          (container service names with `_` resolve only inside their network)",
                     ));
                 }
+                if notes.bracketed {
+                    let bare = host
+                        .strip_prefix('[')
+                        .and_then(|h| h.strip_suffix(']'))
+                        .unwrap_or(host);
+                    self.push(Diagnostic::warning(
+                        "connection/host-brackets",
+                        &path,
+                        format!(
+                            "host {} is an IPv6 address in brackets, as URLs write it; libpq's \
+                             host setting takes the address alone",
+                            json_str(host)
+                        ),
+                        format!(
+                            "write {} (a driver given the brackets answers \"could not translate \
+                             host name\")",
+                            json_str(bare)
+                        ),
+                    ));
+                }
                 if notes.loopback {
                     self.push(Diagnostic::warning(
                         "connection/host-loopback",
@@ -1752,6 +1772,16 @@ fn host_problem_text(host: &str, p: &HostProblem) -> (&'static str, String, Stri
                 format!("put {} in host and {port} in port", json_str(h))
             },
         ),
+        HostProblem::SocketDirectory => (
+            "connection/host-socket-directory",
+            format!(
+                "host {shown} is a directory: libpq reads it as a Unix-domain socket, which \
+                 reaches only a server on the machine that connects"
+            ),
+            "the platform connects over the network: put the database server's DNS name or IP \
+             address in host"
+                .to_owned(),
+        ),
         HostProblem::Path { host: h, path } => (
             "connection/host-has-path",
             format!("host {shown} includes a path (/{path})"),
@@ -1800,8 +1830,7 @@ fn host_problem_text(host: &str, p: &HostProblem) -> (&'static str, String, Stri
         HostProblem::BadIpv6 => (
             "connection/host-invalid",
             format!("host {shown} is not a valid IPv6 address"),
-            "write an IPv6 address such as 2001:db8::5 (brackets optional), or use a DNS name"
-                .to_owned(),
+            "write an IPv6 address such as 2001:db8::5, or use a DNS name".to_owned(),
         ),
         HostProblem::TooLong { len } => (
             "connection/host-invalid",
