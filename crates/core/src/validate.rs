@@ -475,6 +475,7 @@ impl Walker {
                     self.empty(&p, "team name");
                     ok = false;
                 }
+                Some(s) if self.has_nul(&p, "team name", s) => ok = false,
                 Some(s) => {
                     self.placeholders(&p, s);
                     self.whitespace(&p, s, "team name");
@@ -891,6 +892,9 @@ impl Walker {
             self.empty(&path, "password");
             return None;
         }
+        if self.has_nul(&path, "password", pw) {
+            return None;
+        }
         self.placeholders(&path, pw);
         if pw != pw.trim() {
             self.push(Diagnostic::warning(
@@ -1004,7 +1008,6 @@ impl Walker {
         }
         match check_name(value) {
             Ok(()) => Some(value),
-            Err(NameProblem::Empty) => None, // reported by text()
             Err(NameProblem::TooLong { bytes, truncated }) => {
                 self.push(Diagnostic::error(
                     "name/too-long",
@@ -1021,15 +1024,7 @@ impl Walker {
                 ));
                 None
             }
-            Err(NameProblem::Nul) => {
-                self.push(Diagnostic::error(
-                    "name/has-nul",
-                    &path,
-                    format!("{key} holds a NUL character, which no PostgreSQL name can"),
-                    "remove the \\u0000 character",
-                ));
-                None
-            }
+            Err(NameProblem::Empty | NameProblem::Nul) => None, // reported by text()
         }
     }
 
@@ -1085,6 +1080,9 @@ impl Walker {
             self.empty(&path, key);
             return None;
         }
+        if self.has_nul(&path, key, s) {
+            return None;
+        }
         self.placeholders(&path, s);
         if warn_whitespace {
             self.whitespace(&path, s, key);
@@ -1105,6 +1103,9 @@ impl Walker {
             self.wrong_type(&path, value, "a string");
             return None;
         };
+        if self.has_nul(&path, key, s) {
+            return None;
+        }
         self.placeholders(&path, s);
         Some(s)
     }
@@ -1567,6 +1568,24 @@ impl Walker {
                 ),
             ));
         }
+    }
+
+    /// Reports a NUL character, which neither libpq (C strings) nor PostgreSQL's text types can
+    /// hold (nor a registry in PostgreSQL). The value is not quoted: it may be a password.
+    fn has_nul(&mut self, path: &Path<'_>, what: &str, s: &str) -> bool {
+        let nul = s.contains('\0');
+        if nul {
+            self.push(Diagnostic::error(
+                "field/has-nul",
+                path,
+                format!(
+                    "{what} holds a NUL character (\\u0000), which libpq and PostgreSQL cannot \
+                     take"
+                ),
+                "remove the \\u0000 character (it is usually left over from copying)",
+            ));
+        }
+        nul
     }
 
     fn empty(&mut self, path: &Path<'_>, what: &str) {
@@ -2088,6 +2107,36 @@ mod tests {
         p["connection"]["password"] = json!(123456789);
         let text = serde_json::to_string(&validate(&p)).unwrap();
         assert!(!text.contains("123456789"), "{text}");
+    }
+
+    #[test]
+    fn a_nul_character_is_refused_in_every_text_field() {
+        // libpq ends a C string at NUL (a password would be cut short) and PostgreSQL's text
+        // types refuse it (a registry in PostgreSQL could not store the name).
+        let mut p = qualytics();
+        p["connection"]["password"] = json!("s3cr3t\u{0}tail");
+        p["name"] = json!("orders\u{0}");
+        p["connection"]["name"] = json!("\u{0}");
+        p["teams"] = json!(["Public", "a\u{0}b"]);
+        let report = validate(&p);
+        let text = serde_json::to_string(&report).unwrap();
+        assert!(!text.contains("s3cr3t") && !text.contains("tail"), "{text}");
+        let nul: Vec<_> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "field/has-nul")
+            .map(|d| d.path.as_str())
+            .collect();
+        assert_eq!(
+            nul,
+            [
+                "/name",
+                "/teams/1",
+                "/connection/name",
+                "/connection/password"
+            ]
+        );
+        assert!(!report.is_valid());
     }
 
     #[test]
