@@ -735,8 +735,14 @@ static RULES: &[Rule] = &[
                 "network/dns",
                 "The host name does not resolve",
                 format!(
-                    "DNS has no address for {} as seen from the platform.",
-                    shown(&host)
+                    "DNS has no address for {} as seen from the platform.{}",
+                    shown(&host),
+                    if host.as_deref().is_some_and(|h| h.starts_with('[')) {
+                        " The brackets are taken as part of the name: write an IPv6 address \
+                         without them."
+                    } else {
+                        ""
+                    }
                 ),
                 "Check the host name for typos; a name that resolves only inside your network \
                  needs the platform to use your DNS, or use the server's IP address."
@@ -859,6 +865,24 @@ static COMPILED: LazyLock<Vec<Option<Regex>>> =
 /// SQLSTATE class, or a generic one.
 #[must_use]
 pub fn explain(input: &ErrorInput) -> Explanation {
+    // libpq names the server it tried (`connection to server at "db" (10.0.0.5), port 5432
+    // failed: …`): the explanation uses that name when the caller gave none.
+    static SERVER_AT: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r#"connection to server at "([^"]+)""#).ok());
+    if input.context.host.is_none()
+        && let Some(host) = SERVER_AT
+            .as_ref()
+            .and_then(|r| r.captures(&input.message))
+            .and_then(|c| c.get(1))
+    {
+        let mut named = input.clone();
+        named.context.host = Some(host.as_str().to_owned());
+        return explain_named(&named);
+    }
+    explain_named(input)
+}
+
+fn explain_named(input: &ErrorInput) -> Explanation {
     let sqlstate = input
         .sqlstate
         .as_deref()
@@ -1214,6 +1238,34 @@ mod tests {
             ..ErrorInput::default()
         });
         assert_eq!(e.code, "tls/untrusted-certificate");
+    }
+
+    #[test]
+    fn the_server_named_in_libpq_s_message_is_used() {
+        let refused = |host: Option<&str>| {
+            explain(&ErrorInput {
+                message: "connection to server at \"db.internal\" (10.0.0.5), port 5432 failed: \
+                          Connection refused\n\tIs the server running on that host?"
+                    .into(),
+                context: ErrorContext {
+                    host: host.map(str::to_owned),
+                    ..ErrorContext::default()
+                },
+                ..ErrorInput::default()
+            })
+        };
+        let e = refused(None);
+        assert_eq!(e.code, "network/refused");
+        assert!(e.cause.contains("at \"db.internal\""), "{}", e.cause);
+        // what the caller says wins
+        assert!(refused(Some("db2")).cause.contains("at \"db2\""));
+        let e = explain(&ErrorInput {
+            message:
+                "could not translate host name \"[::1]\" to address: Name or service not known"
+                    .into(),
+            ..ErrorInput::default()
+        });
+        assert!(e.cause.contains("without them"), "{}", e.cause);
     }
 
     #[test]
