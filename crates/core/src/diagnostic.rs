@@ -347,6 +347,11 @@ impl fmt::Display for Path<'_> {
     }
 }
 
+/// `s` as a JSON string literal (quoted, escaped), for messages.
+pub(crate) fn json_str(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,8 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use crate::diagnostic::json_str;
+
 /// What kind of host a valid `host` value names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HostKind {
@@ -245,6 +247,134 @@ fn structural_problem(host: &str) -> Option<HostProblem> {
         });
     }
     None
+}
+
+/// The code, message and help for a host that is not one (payload fields and connection strings).
+pub fn problem_text(host: &str, p: &HostProblem) -> (&'static str, String, String) {
+    let shown = json_str(host);
+    match p {
+        HostProblem::Scheme { scheme, host: h } => (
+            "connection/host-has-scheme",
+            format!("host {shown} is a URL ({scheme}://…), not a host name"),
+            match h {
+                Some(h) => format!(
+                    "put only {} in host, and the port, user and database from the URL in their \
+                     own fields (or paste the URL into `pgconnect uri parse`)",
+                    json_str(h)
+                ),
+                None => "put only the server's name or IP address in host".to_owned(),
+            },
+        ),
+        HostProblem::Port { host: h, port } => (
+            "connection/host-has-port",
+            format!("host {shown} includes a port (:{port})"),
+            if port.is_empty() {
+                format!("remove the trailing `:` and use {}", json_str(h))
+            } else {
+                format!("put {} in host and {port} in port", json_str(h))
+            },
+        ),
+        HostProblem::SocketDirectory => (
+            "connection/host-socket-directory",
+            format!(
+                "host {shown} is a directory: libpq reads it as a Unix-domain socket, which \
+                 reaches only a server on the machine that connects"
+            ),
+            "the platform connects over the network: put the database server's DNS name or IP \
+             address in host"
+                .to_owned(),
+        ),
+        HostProblem::Path { host: h, path } => (
+            "connection/host-has-path",
+            format!("host {shown} includes a path (/{path})"),
+            if path.is_empty() {
+                format!("remove the trailing `/` and use {}", json_str(h))
+            } else {
+                format!(
+                    "put {} in host; if {} is the database, it belongs in database",
+                    json_str(h),
+                    json_str(path)
+                )
+            },
+        ),
+        HostProblem::Whitespace { trimmed, inner } => (
+            "connection/host-has-space",
+            format!("host {shown} holds whitespace"),
+            if *inner {
+                "a host name has no spaces: check that only the server's name or address is in \
+                 host"
+                    .to_owned()
+            } else {
+                format!("remove the surrounding spaces: {}", json_str(trimmed))
+            },
+        ),
+        HostProblem::UserInfo { user, host: h } => (
+            "connection/host-has-user",
+            format!("host {shown} includes a user name ({user}@)"),
+            format!(
+                "put {} in host and {} in username",
+                json_str(h),
+                json_str(user)
+            ),
+        ),
+        HostProblem::NonAscii => (
+            "connection/host-invalid",
+            format!("host {shown} holds characters outside ASCII"),
+            "write an internationalised name in its ASCII (xn--…) form".to_owned(),
+        ),
+        HostProblem::BadIpv4 => (
+            "connection/host-invalid",
+            format!("host {shown} is not a valid IPv4 address"),
+            "write four numbers 0–255 separated by dots, without leading zeros (e.g. 10.0.0.5), \
+             or use a DNS name"
+                .to_owned(),
+        ),
+        HostProblem::BadIpv6 => (
+            "connection/host-invalid",
+            format!("host {shown} is not a valid IPv6 address"),
+            "write an IPv6 address such as 2001:db8::5, or use a DNS name".to_owned(),
+        ),
+        HostProblem::TooLong { len } => (
+            "connection/host-invalid",
+            format!("host is {len} bytes; a DNS name holds at most 253"),
+            "check that only the server's name is in host".to_owned(),
+        ),
+        HostProblem::EmptyLabel => (
+            "connection/host-invalid",
+            format!("host {shown} has an empty label (a leading dot or `..`)"),
+            "remove the extra dot".to_owned(),
+        ),
+        HostProblem::LabelTooLong { label } => (
+            "connection/host-invalid",
+            format!(
+                "host label {} is {} bytes; a DNS label holds at most 63",
+                json_str(label),
+                label.len()
+            ),
+            "check the host name".to_owned(),
+        ),
+        HostProblem::LabelHyphen { label } => (
+            "connection/host-invalid",
+            format!(
+                "host label {} starts or ends with `-`, which DNS names may not",
+                json_str(label)
+            ),
+            "check the host name".to_owned(),
+        ),
+        HostProblem::BadChar { found } => (
+            "connection/host-invalid",
+            format!("host {shown} holds {found:?}, which host names may not"),
+            "a host name holds letters, digits, `-` and dots; an address is IPv4 or IPv6"
+                .to_owned(),
+        ),
+        HostProblem::Unspecified => (
+            "connection/host-unspecified",
+            format!(
+                "host {shown} means \"any address\"; a server listens on it but no one can connect to it"
+            ),
+            "use the database server's DNS name or IP address".to_owned(),
+        ),
+    }
 }
 
 #[cfg(test)]

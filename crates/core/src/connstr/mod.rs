@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::diagnostic::{Diagnostic, Path, Report};
-use crate::host::check_host;
+use crate::host::{check_host, problem_text};
 use crate::ident::{NameProblem, check_name, quote_ident};
 use crate::model::{ConnectionRef, DatastoreRequest, PortSpec, SslMode};
 use crate::placeholder::mentions_placeholder;
@@ -479,11 +479,12 @@ fn host_field(r: &mut Report, path: &Path<'_>, host: String) -> Option<String> {
         return None;
     }
     if let Err(p) = check_host(&host) {
+        let (_, message, help) = problem_text(&host, &p);
         r.push(Diagnostic::error(
             "connstr/invalid-host",
             path,
-            format!("host {host:?} is not a valid host name or address ({p:?})"),
-            "check the host part of the string",
+            message,
+            help,
         ));
     }
     Some(host)
@@ -843,6 +844,24 @@ mod tests {
         assert_eq!(p.database.as_deref(), Some("my db/1"));
         assert_eq!(p.schema.as_deref(), Some("My Schema\\x"));
         assert_eq!(p.ssl_mode, Some(SslMode::VerifyFull));
+    }
+
+    #[test]
+    fn an_invalid_host_is_told_in_words() {
+        // it read `(Whitespace { trimmed: "my host", inner: true })`, Rust's debug output
+        for (input, says) in [
+            ("host='my host' user=u", "holds whitespace"),
+            ("postgresql://u@10.0.0.256/d", "not a valid IPv4 address"),
+            (
+                "jdbc:postgresql://db-.example.com/d",
+                "starts or ends with `-`",
+            ),
+        ] {
+            let d = &parse(input).report.diagnostics[0];
+            assert_eq!(d.code, "connstr/invalid-host", "{input}");
+            assert!(d.message.contains(says), "{input}: {}", d.message);
+            assert!(!d.message.contains('{'), "{input}: {}", d.message);
+        }
     }
 
     #[test]
