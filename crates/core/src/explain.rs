@@ -982,12 +982,18 @@ fn by_class(sqlstate: Option<&str>, input: &ErrorInput) -> Explanation {
             vec![],
         ),
     };
-    let mut cause = input.message.trim().to_owned();
-    if let Some(d) = input.detail.as_deref().filter(|d| !d.trim().is_empty()) {
-        cause.push_str(" (");
-        cause.push_str(d.trim());
-        cause.push(')');
-    }
+    let message = input.message.trim();
+    let detail = input
+        .detail
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty());
+    let mut cause = match (message, detail) {
+        ("", None) => "The failure came without a message.".to_owned(),
+        ("", Some(d)) => d.to_owned(),
+        (m, None) => m.to_owned(),
+        (m, Some(d)) => format!("{m} ({d})"),
+    };
     if let Some(s) = sqlstate {
         cause = format!("SQLSTATE {s}: {cause}");
     }
@@ -1273,6 +1279,17 @@ mod tests {
         assert_eq!(server("28XXX", "odd").code, "auth/other");
         assert_eq!(server("99999", "odd").code, "unknown");
         assert_eq!(explain(&ErrorInput::default()).code, "unknown");
+        // the cause is never empty: it said "Cause: " and nothing more
+        assert_eq!(
+            explain(&ErrorInput::default()).cause,
+            "The failure came without a message."
+        );
+        let detail_only = ErrorInput {
+            detail: Some(" the detail ".into()),
+            sqlstate: Some("08006".into()),
+            ..ErrorInput::default()
+        };
+        assert_eq!(explain(&detail_only).cause, "SQLSTATE 08006: the detail");
     }
 
     #[test]
