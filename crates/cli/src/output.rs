@@ -126,8 +126,10 @@ pub fn read_input(file: &str) -> Result<String, Unreadable> {
     }
 }
 
-/// Parses JSON, saying where it breaks.
+/// Parses JSON, saying where it breaks. A leading UTF-8 byte-order mark (Windows editors write
+/// one) is skipped, as RFC 8259 allows.
 pub fn parse_json(file: &str, text: &str) -> Result<serde_json::Value, Unreadable> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     serde_json::from_str(text).map_err(|e| {
         let name = if file == "-" { "<stdin>" } else { file };
         Unreadable(format!(

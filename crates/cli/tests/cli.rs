@@ -102,6 +102,12 @@ fn validate_exit_codes_and_messages() {
         stderr(&o)
     );
 
+    // a UTF-8 byte-order mark, as Windows editors write, is skipped (it was "1:1: expected value")
+    let minimal =
+        std::fs::read_to_string(data().join("valid/craft-minimal-defaults.json")).unwrap();
+    let o = pgconnect(&["validate", "-"], Some(&format!("\u{feff}{minimal}")));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
     let o = pgconnect(&["validate", "/definitely/not/here.json"], None);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot read /definitely/not/here.json"));

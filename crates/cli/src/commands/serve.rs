@@ -104,7 +104,7 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
             let _ = out.write_all(text.as_bytes());
             let _ = out.flush();
         }))
-        .map_err(|e| Unreadable(format!("pgconnect serve: {e}")))?;
+        .map_err(|e| Unreadable(format!("serve: {e}")))?;
     Ok(Outcome::ok(String::new()))
 }
 
