@@ -109,6 +109,8 @@ fn secrets_check_reports_keys_never_values() {
     assert_eq!(code, 1);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["keys_missing"], json!(["database"]));
+    let (_, out) = run(&p, "text");
+    assert!(out.contains("keys missing         ${database}\n"), "{out}");
 
     // a wrong login: exit 1 with the vault's explanation
     let (code, out) = run(&payload(&bao, "wrong-Login-pw"), "text");
@@ -118,6 +120,14 @@ fn secrets_check_reports_keys_never_values() {
         "{out}"
     );
     assert!(out.contains("Vault: invalid username or password"), "{out}");
+    // the secret was never read, so its keys are unresolved, not known to be missing
+    assert!(
+        out.contains(
+            "keys unresolved      ${host}, ${password}, ${username} (the secret was not read)"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("keys missing"), "{out}");
     for secret in [
         "Very-Secret-9",
         "cli-Login-pw",

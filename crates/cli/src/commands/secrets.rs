@@ -98,7 +98,16 @@ fn render(c: &SecretsCheck) -> String {
         }
     };
     let _ = writeln!(out, "keys resolved        {}", list(&c.keys_resolved));
-    let _ = writeln!(out, "keys missing         {}", list(&c.keys_missing));
+    if c.data_path_matched || c.keys_missing.is_empty() {
+        let _ = writeln!(out, "keys missing         {}", list(&c.keys_missing));
+    } else {
+        // the secret was never read: the keys are not known to be missing from it
+        let _ = writeln!(
+            out,
+            "keys unresolved      {} (the secret was not read)",
+            list(&c.keys_missing)
+        );
+    }
     if let Some(e) = &c.error {
         let status = e.status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
         let _ = writeln!(
