@@ -92,6 +92,20 @@ async fn refusals_are_json_that_says_what_and_how() {
             .contains("line 3, column 3"),
         "{v}"
     );
+    // a UTF-8 byte-order mark before the JSON is skipped: the payload itself is judged
+    let (status, _, body) = send(
+        app.clone(),
+        "POST",
+        "/api/connections/test",
+        b"\xef\xbb\xbf{\"name\": \"x\"}".to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        String::from_utf8_lossy(&body).contains("payload/unknown-shape"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
     // empty body
     let (status, _, body) = send(app.clone(), "POST", "/api/connections/test", vec![]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);

@@ -36,10 +36,12 @@ pub(crate) fn json_body(
             ApiError::unreadable(&e.body_text())
         }
     })?;
+    // a UTF-8 byte-order mark is skipped, as RFC 8259 allows (the CLI skips it in files too)
+    let body = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&body);
     if optional && body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    serde_json::from_slice(&body)
+    serde_json::from_slice(body)
         .map(Some)
         .map_err(|e| ApiError::json_syntax(&e))
 }
