@@ -35,8 +35,8 @@ pub enum HostProblem {
         /// The port as written.
         port: String,
     },
-    /// The value is an absolute path: libpq reads it as the directory of a Unix-domain socket,
-    /// which reaches only a server on the machine that connects.
+    /// The value is an absolute path (or `@name`): libpq reads it as a Unix-domain socket's
+    /// directory (or abstract name), which reaches only a server on the machine that connects.
     SocketDirectory,
     /// The value has a `/path` after the host.
     Path {
@@ -201,6 +201,9 @@ fn structural_problem(host: &str) -> Option<HostProblem> {
             host: (!host_part.is_empty()).then(|| host_part.to_owned()),
         });
     }
+    if host.starts_with('/') || host.starts_with('@') {
+        return Some(HostProblem::SocketDirectory);
+    }
     if host.chars().any(char::is_whitespace) {
         let trimmed = host.trim();
         return Some(HostProblem::Whitespace {
@@ -216,9 +219,6 @@ fn structural_problem(host: &str) -> Option<HostProblem> {
             user: user.to_owned(),
             host: rest.to_owned(),
         });
-    }
-    if host.starts_with('/') {
-        return Some(HostProblem::SocketDirectory);
     }
     if let Some((before, path)) = host.split_once('/') {
         return Some(HostProblem::Path {
@@ -277,11 +277,11 @@ pub fn problem_text(host: &str, p: &HostProblem) -> (&'static str, String, Strin
         HostProblem::SocketDirectory => (
             "connection/host-socket-directory",
             format!(
-                "host {shown} is a directory: libpq reads it as a Unix-domain socket, which \
-                 reaches only a server on the machine that connects"
+                "host {shown} names a Unix-domain socket, which reaches only a server on the \
+                 machine that connects"
             ),
-            "the platform connects over the network: put the database server's DNS name or IP \
-             address in host"
+            "give the database server's DNS name or IP address: the platform connects over the \
+             network"
                 .to_owned(),
         ),
         HostProblem::Path { host: h, path } => (
@@ -437,6 +437,7 @@ mod tests {
         assert!(matches!(check_host("bob@db"), Err(P::UserInfo { .. })));
         assert_eq!(check_host("/var/run/postgresql"), Err(P::SocketDirectory));
         assert_eq!(check_host("/tmp"), Err(P::SocketDirectory));
+        assert_eq!(check_host("@pg-abstract"), Err(P::SocketDirectory));
         assert_eq!(check_host("bücher.example"), Err(P::NonAscii));
         assert_eq!(check_host("10.0.0.256"), Err(P::BadIpv4));
         assert_eq!(check_host("010.1.1.1"), Err(P::BadIpv4));

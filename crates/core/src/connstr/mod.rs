@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::diagnostic::{Diagnostic, Path, Report};
-use crate::host::{check_host, problem_text};
+use crate::host::{HostProblem, check_host, problem_text};
 use crate::ident::{NameProblem, check_name, quote_ident};
 use crate::model::{ConnectionRef, DatastoreRequest, PortSpec, SslMode};
 use crate::placeholder::mentions_placeholder;
@@ -467,25 +467,28 @@ fn host_field(r: &mut Report, path: &Path<'_>, host: String) -> Option<String> {
         ));
         return None;
     }
-    if host.starts_with('/') || host.starts_with('@') {
-        r.push(Diagnostic::error(
-            "connstr/unix-socket",
-            path,
-            format!(
-                "host {host:?} is a Unix-domain socket directory, reachable only on that machine"
-            ),
-            "give the server's host name or IP address (pgconnect connects over TCP)",
-        ));
-        return None;
-    }
-    if let Err(p) = check_host(&host) {
-        let (_, message, help) = problem_text(&host, &p);
-        r.push(Diagnostic::error(
-            "connstr/invalid-host",
-            path,
-            message,
-            help,
-        ));
+    match check_host(&host) {
+        Ok(_) => {}
+        // a socket is a form of libpq host the platform cannot use: the host is left out
+        Err(p @ HostProblem::SocketDirectory) => {
+            let (_, message, help) = problem_text(&host, &p);
+            r.push(Diagnostic::error(
+                "connstr/unix-socket",
+                path,
+                message,
+                help,
+            ));
+            return None;
+        }
+        Err(p) => {
+            let (_, message, help) = problem_text(&host, &p);
+            r.push(Diagnostic::error(
+                "connstr/invalid-host",
+                path,
+                message,
+                help,
+            ));
+        }
     }
     Some(host)
 }
