@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Diagnostic, Path, Report};
-use crate::ident::{name_diagnostic, quote_ident, quote_literal, reserved_role_name};
+use crate::ident::{
+    is_well_known_superuser, name_diagnostic, quote_ident, quote_literal, reserved_role_name,
+};
 use crate::model::DatastoreKind;
 use crate::scram::ScramVerifier;
 
@@ -79,6 +81,18 @@ fn check(o: &GrantOptions) -> Result<Report, Report> {
             &root.key("role"),
             format!("role name {} cannot be used: {why}", quote_ident(&o.role)),
             "choose a dedicated name such as qualytics_read or pgconnect_reader",
+        ));
+    } else if is_well_known_superuser(&o.role) {
+        r.push(Diagnostic::warning(
+            "grants/role-superuser",
+            &root.key("role"),
+            format!(
+                "{} is a well-known superuser or administrator account: grants do not limit \
+                 it, so the platform would still connect with every right",
+                quote_ident(&o.role)
+            ),
+            "grant to a dedicated role such as qualytics_read instead (create it with the script: \
+             create_role / --create-role)",
         ));
     }
     name(&mut r, &root.key("database"), "database", &o.database);
@@ -548,6 +562,24 @@ mod tests {
         o.role = "$pgconnect$".into();
         let sql = grant_sql(&o).unwrap().text;
         assert!(sql.contains("DO $pgconnect1$"), "{sql}");
+    }
+
+    #[test]
+    fn a_superuser_role_is_warned_about() {
+        let mut o = opts(DatastoreKind::Source);
+        for role in ["postgres", "RDSADMIN", "azure_superuser"] {
+            o.role = role.into();
+            let g = grant_sql(&o).unwrap();
+            let codes: Vec<&str> = g
+                .report
+                .diagnostics
+                .iter()
+                .map(|d| d.code.as_ref())
+                .collect();
+            assert_eq!(codes, ["grants/role-superuser"], "{role}");
+        }
+        o.role = "qualytics_read".into();
+        assert!(grant_sql(&o).unwrap().report.diagnostics.is_empty());
     }
 
     #[test]

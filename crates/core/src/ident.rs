@@ -212,6 +212,28 @@ pub fn reserved_role_name(role: &str) -> Option<&'static str> {
     }
 }
 
+const WELL_KNOWN_SUPERUSERS: &[&str] = &[
+    "postgres",
+    "root",
+    "admin",
+    "rdsadmin",
+    "rds_superuser",
+    "azure_superuser",
+    "azure_pg_admin",
+    "cloudsqladmin",
+    "cloudsqlsuperuser",
+    "alloydbadmin",
+    "alloydbsuperuser",
+    "supabase_admin",
+];
+
+/// Whether `user` is a superuser or administrator account that PostgreSQL distributions and
+/// cloud services create (`postgres`, `rdsadmin`, `azure_superuser`, …), compared without case.
+#[must_use]
+pub fn is_well_known_superuser(user: &str) -> bool {
+    WELL_KNOWN_SUPERUSERS.contains(&user.to_ascii_lowercase().as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::diagnostic::{Diagnostic, Path, Report, json_str};
 use crate::host::{check_host, problem_text};
-use crate::ident::{MAX_NAME_BYTES, NameProblem, check_name};
+use crate::ident::{MAX_NAME_BYTES, NameProblem, check_name, is_well_known_superuser};
 use crate::model::{
     Connection, ConnectionId, ConnectionRef, Connector, DatastoreKind, DatastoreRequest, PortSpec,
     SecretsManagement, Shape, SslMode,
@@ -1746,25 +1746,6 @@ fn example_for(key: &str) -> &'static str {
         "token_header_name" => "\"X-Vault-Token\"",
         _ => "\"…\"",
     }
-}
-
-const WELL_KNOWN_SUPERUSERS: &[&str] = &[
-    "postgres",
-    "root",
-    "admin",
-    "rdsadmin",
-    "rds_superuser",
-    "azure_superuser",
-    "azure_pg_admin",
-    "cloudsqladmin",
-    "cloudsqlsuperuser",
-    "alloydbadmin",
-    "alloydbsuperuser",
-    "supabase_admin",
-];
-
-fn is_well_known_superuser(user: &str) -> bool {
-    WELL_KNOWN_SUPERUSERS.contains(&user.to_ascii_lowercase().as_str())
 }
 
 fn json_type(v: &Value) -> &'static str {
