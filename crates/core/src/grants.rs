@@ -91,8 +91,8 @@ fn check(o: &GrantOptions) -> Result<Report, Report> {
                  it, so the platform would still connect with every right",
                 quote_ident(&o.role)
             ),
-            "grant to a dedicated role such as qualytics_read instead (create it with the script: \
-             create_role / --create-role)",
+            "grant to a dedicated role such as qualytics_read instead, and let the script \
+             create it",
         ));
     }
     name(&mut r, &root.key("database"), "database", &o.database);
