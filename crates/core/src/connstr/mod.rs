@@ -467,27 +467,18 @@ fn host_field(r: &mut Report, path: &Path<'_>, host: String) -> Option<String> {
         ));
         return None;
     }
-    match check_host(&host) {
-        Ok(_) => {}
+    if let Err(p) = check_host(&host) {
         // a socket is a form of libpq host the platform cannot use: the host is left out
-        Err(p @ HostProblem::SocketDirectory) => {
-            let (_, message, help) = problem_text(&host, &p);
-            r.push(Diagnostic::error(
-                "connstr/unix-socket",
-                path,
-                message,
-                help,
-            ));
+        let socket = p == HostProblem::SocketDirectory;
+        let (_, message, help) = problem_text(&host, &p);
+        let code = if socket {
+            "connstr/unix-socket"
+        } else {
+            "connstr/invalid-host"
+        };
+        r.push(Diagnostic::error(code, path, message, help));
+        if socket {
             return None;
-        }
-        Err(p) => {
-            let (_, message, help) = problem_text(&host, &p);
-            r.push(Diagnostic::error(
-                "connstr/invalid-host",
-                path,
-                message,
-                help,
-            ));
         }
     }
     Some(host)
