@@ -168,10 +168,9 @@ static RULES: &[Rule] = &[
                 "auth/password-failed",
                 "Password authentication failed",
                 format!(
-                    "The server rejected the password for role {}. Either the password is wrong \
-                     or the role does not exist: the server gives the same answer for both, on \
-                     purpose.",
-                    shown(&user)
+                    "The server rejected the password for {}. Either the password is wrong or the \
+                     role does not exist: the server gives the same answer for both, on purpose.",
+                    the("role", &user)
                 ),
                 format!(
                     "Check the username and password. In psql, `\\du {}` shows whether the role \
@@ -195,7 +194,7 @@ static RULES: &[Rule] = &[
             ex(
                 "auth/role-missing",
                 "The role does not exist",
-                format!("No role named {} exists on the server.", shown(&user)),
+                format!("{} does not exist on the server.", cap(&the("role", &user))),
                 "Check the username for typos (role names are case-sensitive when created with \
                  quotes), or create the role."
                     .to_owned(),
@@ -215,8 +214,8 @@ static RULES: &[Rule] = &[
                 "auth/role-cannot-login",
                 "The role may not log in",
                 format!(
-                    "Role {} exists but has NOLOGIN: it is a group role, not a user.",
-                    shown(&user)
+                    "{} exists but has NOLOGIN: it is a group role, not a user.",
+                    cap(&the("role", &user))
                 ),
                 "Give the role LOGIN, or connect as a member role that has it.".to_owned(),
                 Some(format!("ALTER ROLE {} LOGIN;", ident_or(&user, "<role>"))),
@@ -248,7 +247,10 @@ static RULES: &[Rule] = &[
             ex(
                 "database/missing",
                 "The database does not exist",
-                format!("The server has no database named {}.", shown(&db)),
+                format!(
+                    "{} does not exist on the server.",
+                    cap(&the("database", &db))
+                ),
                 "Check the database name (case-sensitive if it was created with quotes); `\\l` \
                  in psql lists the databases."
                     .to_owned(),
@@ -268,9 +270,9 @@ static RULES: &[Rule] = &[
                 "schema/missing",
                 "The schema does not exist",
                 format!(
-                    "Database {} has no schema named {}.",
-                    shown(&i.context.database),
-                    shown(&schema)
+                    "{} does not exist in {}.",
+                    cap(&the("schema", &schema)),
+                    the("database", &i.context.database)
                 ),
                 "Check the schema name (case-sensitive if it was created with quotes); `\\dn` in \
                  psql lists the schemas."
@@ -292,10 +294,10 @@ static RULES: &[Rule] = &[
                 "privilege/connect",
                 "No CONNECT privilege on the database",
                 format!(
-                    "Role {} may not connect to database {}: CONNECT was revoked from PUBLIC and \
-                     not granted to the role.",
-                    shown(&user),
-                    shown(&db)
+                    "{} may not connect to {}: CONNECT was revoked from PUBLIC and not granted \
+                     to the role.",
+                    cap(&the("role", &user)),
+                    the("database", &db)
                 ),
                 "Grant CONNECT on the database to the role.".to_owned(),
                 Some(format!(
@@ -318,9 +320,9 @@ static RULES: &[Rule] = &[
                 "database/not-accepting",
                 "The database does not accept connections",
                 format!(
-                    "Database {} has ALLOW_CONNECTIONS false (datallowconn), typically a template \
+                    "{} has ALLOW_CONNECTIONS false (datallowconn), typically a template \
                      or a database being maintained.",
-                    shown(&db)
+                    cap(&the("database", &db))
                 ),
                 "Connect to another database, or allow connections to this one.".to_owned(),
                 Some(format!(
@@ -342,8 +344,8 @@ static RULES: &[Rule] = &[
                 "limits/database-connections",
                 "The database's connection limit is reached",
                 format!(
-                    "Database {} has a CONNECTION LIMIT and every slot is in use.",
-                    shown(&db)
+                    "{} has a CONNECTION LIMIT and every slot is in use.",
+                    cap(&the("database", &db))
                 ),
                 "Close idle sessions or raise the limit (-1 removes it).".to_owned(),
                 Some(format!(
@@ -365,8 +367,8 @@ static RULES: &[Rule] = &[
                 "limits/role-connections",
                 "The role's connection limit is reached",
                 format!(
-                    "Role {} has a CONNECTION LIMIT and every slot is in use.",
-                    shown(&user)
+                    "{} has a CONNECTION LIMIT and every slot is in use.",
+                    cap(&the("role", &user))
                 ),
                 "Close idle sessions of the role or raise its limit (-1 removes it).".to_owned(),
                 Some(format!(
@@ -448,10 +450,9 @@ static RULES: &[Rule] = &[
                 "privilege/schema",
                 "No access to the schema",
                 format!(
-                    "Role {} lacks {privs} on schema {}: without USAGE it cannot see the objects \
-                     in it{}.",
-                    shown(&user),
-                    shown(&schema),
+                    "{} lacks {privs} on {}: without USAGE it cannot see the objects in it{}.",
+                    cap(&the("role", &user)),
+                    the("schema", &schema),
                     if enrichment {
                         ", and without CREATE it cannot create the enrichment tables"
                     } else {
@@ -480,10 +481,9 @@ static RULES: &[Rule] = &[
                 "privilege/create",
                 "No CREATE privilege on the schema",
                 format!(
-                    "Role {} may not create tables in schema {}; an enrichment datastore needs \
-                     to.",
-                    shown(&user),
-                    shown(&schema)
+                    "{} may not create tables in {}; an enrichment datastore needs to.",
+                    cap(&the("role", &user)),
+                    the("schema", &schema)
                 ),
                 "Grant CREATE on the schema to the role.".to_owned(),
                 Some(format!(
@@ -530,9 +530,9 @@ static RULES: &[Rule] = &[
                 "privilege/table",
                 &format!("No {privs} privilege on a {what}"),
                 format!(
-                    "Role {} may use the schema but lacks {privs} on {what} {}.",
-                    shown(&user),
-                    shown(&object)
+                    "{} may use the schema but lacks {privs} on {}.",
+                    cap(&the("role", &user)),
+                    the(what, &object)
                 ),
                 format!(
                     "Grant {privs} on all {} in the schema, and set default privileges so tables \
@@ -557,7 +557,7 @@ static RULES: &[Rule] = &[
                 format!(
                     "The role that ran the GRANT neither owns {} nor holds the privilege WITH \
                      GRANT OPTION, so PostgreSQL granted nothing (and still reported GRANT).",
-                    shown(&object)
+                    quoted_or(&object, "the object")
                 ),
                 "Run the grant script as the object's owner or as a superuser.".to_owned(),
                 None,
@@ -595,8 +595,8 @@ static RULES: &[Rule] = &[
                 format!(
                     "PostgreSQL keeps at most 63 bytes of a name, so {} was cut to {}, which \
                      probably names nothing.",
-                    shown(&long),
-                    shown(&name(c, "short", None))
+                    quoted_or(&long, "a long name"),
+                    quoted_or(&name(c, "short", None), "its first 63 bytes")
                 ),
                 "Use the name as it exists on the server (at most 63 bytes).".to_owned(),
                 None,
@@ -617,7 +617,7 @@ static RULES: &[Rule] = &[
                 format!(
                     "{} cannot be a role name: public and none are reserved, and names starting \
                      with pg_ belong to the system.",
-                    shown(&user)
+                    cap(&quoted_or(&user, "the name"))
                 ),
                 "Choose another name for the role.".to_owned(),
                 None,
@@ -672,7 +672,7 @@ static RULES: &[Rule] = &[
                 format!(
                     "Nothing accepts TCP connections at {} on that port: the server is down, \
                      listens on another port, or listens only on localhost.",
-                    shown(&i.context.host)
+                    quoted_or(&i.context.host, "the host")
                 ),
                 "Check host and port; on the server check that PostgreSQL runs, its `port`, and \
                  that listen_addresses includes an address the platform can reach (then \
@@ -736,7 +736,7 @@ static RULES: &[Rule] = &[
                 "The host name does not resolve",
                 format!(
                     "DNS has no address for {} as seen from the platform.{}",
-                    shown(&host),
+                    quoted_or(&host, "the host"),
                     if host.as_deref().is_some_and(|h| h.starts_with('[')) {
                         " The brackets are taken as part of the name: write an IPv6 address \
                          without them."
@@ -783,7 +783,7 @@ static RULES: &[Rule] = &[
                     "{} resolves to an address the server's network policy refuses (cloud \
                      metadata and link-local ranges, multicast, \"this network\", broadcast, or a \
                      range the operator denied), so no connection was attempted.",
-                    shown(&i.context.host)
+                    cap(&quoted_or(&i.context.host, "the host"))
                 ),
                 "Use the database server's own address. If that address is legitimate, the \
                  operator can allow its range (`pgconnect serve --allow-cidr`)."
@@ -825,8 +825,8 @@ static RULES: &[Rule] = &[
                 format!(
                     "verify-full checks that the server's certificate names the host connected \
                      to; it names {} but the host is {}.",
-                    shown(&cert),
-                    shown(&host)
+                    quoted_or(&cert, "another name"),
+                    quoted_or(&host, "a different one")
                 ),
                 "Connect with the host name the certificate was issued for, or reissue the \
                  certificate with this name in its subjectAltName."
@@ -1027,11 +1027,10 @@ fn hba_explanation(c: &Captures<'_>, i: &ErrorInput, rejected: bool) -> Explanat
             "hba/rejected",
             "pg_hba.conf rejects the connection",
             format!(
-                "A `reject` line in the server's pg_hba.conf matches client {}, role {} and \
-                 database {}{}.",
-                shown(&client),
-                shown(&user),
-                shown(&db),
+                "A `reject` line in the server's pg_hba.conf matches {}, {} and {}{}.",
+                the("client", &client),
+                the("role", &user),
+                the("database", &db),
                 if unencrypted {
                     " without encryption"
                 } else {
@@ -1044,11 +1043,10 @@ fn hba_explanation(c: &Captures<'_>, i: &ErrorInput, rejected: bool) -> Explanat
             "hba/no-entry",
             "pg_hba.conf has no line for this connection",
             format!(
-                "No line in the server's pg_hba.conf admits client {} as role {} to database \
-                 {}{}.",
-                shown(&client),
-                shown(&user),
-                shown(&db),
+                "No line in the server's pg_hba.conf admits {} as {} to {}{}.",
+                the("client", &client),
+                the("role", &user),
+                the("database", &db),
                 if unencrypted {
                     " without encryption; the server may accept only TLS (hostssl) connections"
                 } else {
@@ -1120,9 +1118,25 @@ fn name(c: &Captures<'_>, group: &str, fallback: Option<&str>) -> Option<String>
         .or_else(|| fallback.map(str::to_owned))
 }
 
-fn shown(v: &Option<String>) -> String {
+/// `kind "name"` when the name is known (`role "bob"`), else `the kind` (`the role`): the
+/// sentence reads either way.
+fn the(kind: &str, v: &Option<String>) -> String {
     v.as_deref()
-        .map_or_else(|| "(unknown)".to_owned(), |s| format!("\"{s}\""))
+        .map_or_else(|| format!("the {kind}"), |s| format!("{kind} \"{s}\""))
+}
+
+/// `"name"` when the name is known, else `otherwise` (`the host`).
+fn quoted_or(v: &Option<String>, otherwise: &str) -> String {
+    v.as_deref()
+        .map_or_else(|| otherwise.to_owned(), |s| format!("\"{s}\""))
+}
+
+/// The text with its first letter upper-case, to start a sentence.
+fn cap(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 fn ident_or(v: &Option<String>, placeholder: &str) -> String {
@@ -1272,6 +1286,42 @@ mod tests {
             ..ErrorInput::default()
         });
         assert!(e.cause.contains("without them"), "{}", e.cause);
+    }
+
+    #[test]
+    fn a_name_nobody_gave_reads_as_the_role_the_database() {
+        // "Role (unknown) lacks USAGE on schema "sales"" when the caller gave no role
+        let e = server("42501", "permission denied for schema sales");
+        assert!(
+            e.cause
+                .starts_with("The role lacks USAGE on schema \"sales\":"),
+            "{}",
+            e.cause
+        );
+        let e = server("3D000", "database \"analytcs\" does not exist");
+        assert_eq!(
+            e.cause,
+            "Database \"analytcs\" does not exist on the server."
+        );
+        let e = server(
+            "28000",
+            "no pg_hba.conf entry for host \"10.1.2.3\", user \"bob\", database \"d\", no \
+             encryption",
+        );
+        assert!(
+            e.cause
+                .contains("admits client \"10.1.2.3\" as role \"bob\" to database \"d\""),
+            "{}",
+            e.cause
+        );
+        // every rule, with nothing captured and nothing in the context
+        let empty = Regex::new("").unwrap();
+        let caps = empty.captures("").unwrap();
+        for rule in RULES {
+            let e = (rule.build)(&caps, &ErrorInput::default());
+            assert!(!e.cause.contains("(unknown)"), "{}: {}", rule.code, e.cause);
+            assert!(!e.cause.contains("\"\""), "{}: {}", rule.code, e.cause);
+        }
     }
 
     #[test]
