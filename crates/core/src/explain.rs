@@ -740,12 +740,57 @@ static RULES: &[Rule] = &[
                     if host.as_deref().is_some_and(|h| h.starts_with('[')) {
                         " The brackets are taken as part of the name: write an IPv6 address \
                          without them."
+                    } else if host
+                        .as_deref()
+                        .is_some_and(|h| h.contains(':') && h.contains("%25"))
+                    {
+                        " `%25` is how a URI writes `%`; the host setting takes the zone as \
+                         written: write it with `%` alone (fe80::1%eth0)."
                     } else {
                         ""
                     }
                 ),
                 "Check the host name for typos; a name that resolves only inside your network \
                  needs the platform to use your DNS, or use the server's IP address."
+                    .to_owned(),
+                None,
+                vec![Field::Host],
+            )
+        },
+    },
+    Rule {
+        code: "network/invalid-address",
+        sqlstate: None,
+        client: None,
+        pattern: r"(?i-u:failed: invalid argument|^invalid argument)",
+        build: |_, i| {
+            let link_local = i
+                .context
+                .host
+                .as_deref()
+                .and_then(|h| crate::host::check_host(h).ok())
+                .is_some_and(|(_, notes)| notes.zone_missing);
+            ex(
+                "network/invalid-address",
+                "The system cannot connect to that address",
+                if link_local {
+                    format!(
+                        "{} is an IPv6 link-local address without a zone: the system cannot \
+                         tell which network interface's link it is on, so it refuses to connect \
+                         (\"Invalid argument\").",
+                        quoted_or(&i.context.host, "the host")
+                    )
+                } else {
+                    format!(
+                        "The system refused to connect to {} (\"Invalid argument\"): it is not \
+                         an address one can connect to, such as an IPv6 link-local address \
+                         without its zone, or a broadcast or multicast address.",
+                        quoted_or(&i.context.host, "the host")
+                    )
+                },
+                "Use the database server's DNS name or a routable address. A link-local address \
+                 (fe80::…) needs the platform's own network interface as its zone, e.g. \
+                 fe80::1%eth0, and reaches only machines on that interface's link."
                     .to_owned(),
                 None,
                 vec![Field::Host],
@@ -1242,6 +1287,55 @@ mod tests {
         });
         assert_eq!(e.code, "auth/password-failed");
         assert_eq!(e.fields, vec![Field::Username, Field::Password]);
+    }
+
+    #[test]
+    fn link_local_and_encoded_zone_failures() {
+        // psql 15's own words for a link-local address without a zone, and for a `%25` zone
+        let e = explain(&ErrorInput {
+            message: "connection to server at \"fe80::1\", port 5432 failed: Invalid argument\n\t\
+                      Is the server running on that host and accepting TCP/IP connections?"
+                .into(),
+            ..ErrorInput::default()
+        });
+        assert_eq!(e.code, "network/invalid-address");
+        assert!(
+            e.cause
+                .contains("\"fe80::1\" is an IPv6 link-local address without a zone")
+        );
+        assert!(e.fix.contains("fe80::1%eth0"), "{}", e.fix);
+        assert_eq!(e.fields, vec![Field::Host]);
+        // the server's live check says it as Rust's io::Error does, with the host in the context
+        let mut input = ErrorInput {
+            message: "Invalid argument (os error 22)".into(),
+            ..ErrorInput::default()
+        };
+        input.context.host = Some("224.0.0.1".into());
+        let e = explain(&input);
+        assert_eq!(e.code, "network/invalid-address");
+        assert!(
+            e.cause.contains("\"224.0.0.1\" (\"Invalid argument\")"),
+            "{}",
+            e.cause
+        );
+        let e = explain(&ErrorInput {
+            message: "could not translate host name \"fe80::1%25eth0\" to address: Name or \
+                      service not known"
+                .into(),
+            ..ErrorInput::default()
+        });
+        assert_eq!(e.code, "network/dns");
+        assert!(
+            e.cause.contains("`%25` is how a URI writes `%`"),
+            "{}",
+            e.cause
+        );
+        // a name holding %25 is not an IPv6 zone
+        let e = explain(&ErrorInput {
+            message: "could not translate host name \"db%25x\" to address: unknown".into(),
+            ..ErrorInput::default()
+        });
+        assert!(!e.cause.contains("how a URI writes"), "{}", e.cause);
     }
 
     #[test]

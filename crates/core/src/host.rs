@@ -103,6 +103,15 @@ pub struct HostNotes {
     /// An IPv6 address in brackets, as URLs write it: libpq's `host` setting takes it bare
     /// (`host=[::1]` fails with "could not translate host name").
     pub bracketed: bool,
+    /// A link-local address (IPv4 `169.254.0.0/16`, IPv6 `fe80::/10`): it reaches only machines
+    /// on the same network link as the one that connects.
+    pub link_local: bool,
+    /// An IPv6 link-local address without a `%zone`: connecting fails with "Invalid argument",
+    /// since the system cannot tell which interface's link is meant.
+    pub zone_missing: bool,
+    /// A zone that starts with `25` and is not a number, like `%25eth0`: a URI's percent-encoded
+    /// `%` copied into the host setting, which takes the zone as written (`25eth0`).
+    pub zone_encoded: bool,
 }
 
 /// Checks `host` and says what it is, or what is wrong with it.
@@ -111,6 +120,9 @@ pub fn check_host(host: &str) -> Result<(HostKind, HostNotes), HostProblem> {
         underscore: false,
         loopback: false,
         bracketed: false,
+        link_local: false,
+        zone_missing: false,
+        zone_encoded: false,
     };
     if let Some(p) = structural_problem(host) {
         return Err(p);
@@ -139,6 +151,11 @@ pub fn check_host(host: &str) -> Result<(HostKind, HostNotes), HostProblem> {
         }
         notes.loopback = ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback());
         notes.bracketed = unbracketed.len() < host.len();
+        notes.link_local = ip.is_unicast_link_local();
+        notes.zone_missing = notes.link_local && zone.is_none();
+        notes.zone_encoded = zone.is_some_and(|z| {
+            z.len() > 2 && z.starts_with("25") && !z.bytes().all(|b| b.is_ascii_digit())
+        });
         return Ok((HostKind::Ipv6(ip), notes));
     }
     if host.starts_with('[') || host.ends_with(']') {
@@ -153,6 +170,7 @@ pub fn check_host(host: &str) -> Result<(HostKind, HostNotes), HostProblem> {
             return Err(HostProblem::Unspecified);
         }
         notes.loopback = ip.is_loopback();
+        notes.link_local = ip.is_link_local();
         return Ok((HostKind::Ipv4(ip), notes));
     }
     // DNS name
@@ -410,6 +428,51 @@ mod tests {
         assert!(check_host("[2001:db8::1]").unwrap().1.bracketed);
         assert!(!check_host("2001:db8::1").unwrap().1.bracketed);
         assert!(!check_host("db.example.com").unwrap().1.loopback);
+    }
+
+    #[test]
+    fn link_local_and_zones() {
+        let notes = |h: &str| check_host(h).unwrap_or_else(|e| panic!("{h}: {e:?}")).1;
+        for h in ["fe80::1", "[fe80::1]", "FE80::abcd", "febf::1"] {
+            let n = notes(h);
+            assert!(
+                n.link_local && n.zone_missing && !n.zone_encoded,
+                "{h}: {n:?}"
+            );
+        }
+        let n = notes("fe80::1%eth0");
+        assert!(n.link_local && !n.zone_missing && !n.zone_encoded, "{n:?}");
+        for h in ["fe80::1%25eth0", "[fe80::1%25enp0s3]"] {
+            let n = notes(h);
+            assert!(
+                n.link_local && !n.zone_missing && n.zone_encoded,
+                "{h}: {n:?}"
+            );
+        }
+        // a numeric zone is an interface index: 25 and 2517 are indexes, not encodings
+        for h in ["fe80::1%25", "fe80::1%2517", "fe80::1%2"] {
+            assert!(!notes(h).zone_encoded, "{h}");
+        }
+        // the zone is looked at on any address, link-local or not
+        assert!(notes("2001:db8::1%25eth0").zone_encoded);
+        for h in ["169.254.10.1", "169.254.169.254"] {
+            let n = notes(h);
+            assert!(n.link_local && !n.zone_missing, "{h}: {n:?}");
+        }
+        for h in [
+            "fec0::1",
+            "fe7f::1",
+            "2001:db8::1",
+            "169.255.0.1",
+            "10.0.0.1",
+            "db.example.com",
+        ] {
+            let n = notes(h);
+            assert!(
+                !n.link_local && !n.zone_missing && !n.zone_encoded,
+                "{h}: {n:?}"
+            );
+        }
     }
 
     #[test]

@@ -753,6 +753,52 @@ impl Walker {
                         ),
                     ));
                 }
+                if notes.zone_encoded {
+                    let bare = host
+                        .strip_prefix('[')
+                        .and_then(|h| h.strip_suffix(']'))
+                        .unwrap_or(host);
+                    let (addr, zone) = bare.split_once("%25").unwrap_or((bare, ""));
+                    self.push(Diagnostic::warning(
+                        "connection/host-zone-encoded",
+                        &path,
+                        format!(
+                            "host {} names the network interface {}; `%25` is how a URI writes \
+                             `%`, and the host setting takes the zone as written",
+                            json_str(host),
+                            json_str(&format!("25{zone}"))
+                        ),
+                        format!(
+                            "write {} (a driver given `%25` answers \"could not translate host \
+                             name\")",
+                            json_str(&format!("{addr}%{zone}"))
+                        ),
+                    ));
+                } else if notes.zone_missing {
+                    self.push(Diagnostic::warning(
+                        "connection/host-link-local",
+                        &path,
+                        format!(
+                            "host {} is an IPv6 link-local address without a zone; connecting to \
+                             it fails with \"Invalid argument\"",
+                            json_str(host)
+                        ),
+                        "use the database server's DNS name or a routable address; a link-local \
+                         address needs the platform's own network interface as its zone (e.g. \
+                         fe80::1%eth0) and reaches only machines on the platform's network link",
+                    ));
+                } else if notes.link_local {
+                    self.push(Diagnostic::warning(
+                        "connection/host-link-local",
+                        &path,
+                        format!(
+                            "host {} is a link-local address: it reaches only machines on the \
+                             same network link as the platform",
+                            json_str(host)
+                        ),
+                        "use the database server's DNS name or a routable address",
+                    ));
+                }
                 if notes.loopback {
                     self.push(Diagnostic::warning(
                         "connection/host-loopback",
@@ -1791,6 +1837,53 @@ mod tests {
                 "port": "5432", "username": "qualytics_read", "password": "pw",
                 "ssl_mode": "verify-full"}
         })
+    }
+
+    #[test]
+    fn link_local_hosts_and_encoded_zones_warn() {
+        let report = |host: &str| {
+            let mut p = qualytics();
+            p["connection"]["host"] = json!(host);
+            validate(&p)
+        };
+        let one = |host: &str| {
+            let r = report(host);
+            assert!(r.is_valid(), "{host}: {r:?}");
+            assert_eq!(r.diagnostics.len(), 1, "{host}: {r:?}");
+            let d = &r.diagnostics[0];
+            assert_eq!(d.path, "/connection/host");
+            (d.code.to_string(), d.message.clone(), d.help.clone())
+        };
+        let (code, message, help) = one("fe80::1%25eth0");
+        assert_eq!(code, "connection/host-zone-encoded");
+        assert!(message.contains(r#"interface "25eth0""#), "{message}");
+        assert!(help.starts_with(r#"write "fe80::1%eth0""#), "{help}");
+        let (code, _, help) = one("2001:db8::7%25enp0s3");
+        assert_eq!(code, "connection/host-zone-encoded");
+        assert!(help.starts_with(r#"write "2001:db8::7%enp0s3""#), "{help}");
+        let (code, message, help) = one("fe80::1");
+        assert_eq!(code, "connection/host-link-local");
+        assert!(message.contains("without a zone") && message.contains("Invalid argument"));
+        assert!(help.contains("fe80::1%eth0"), "{help}");
+        for host in ["fe80::1%eth0", "169.254.20.7"] {
+            let (code, message, _) = one(host);
+            assert_eq!(code, "connection/host-link-local");
+            assert!(message.contains("same network link"), "{message}");
+        }
+        // brackets and an encoded zone: both are said, each with its own fix
+        let r = report("[fe80::1%25eth0]");
+        let codes: Vec<_> = r.diagnostics.iter().map(|d| d.code.as_ref()).collect();
+        assert_eq!(
+            codes,
+            ["connection/host-brackets", "connection/host-zone-encoded"]
+        );
+        // an interface index is not an encoding; routable addresses say nothing
+        for host in ["fe80::1%25", "fe80::1%2"] {
+            assert_eq!(one(host).0, "connection/host-link-local", "{host}");
+        }
+        for host in ["2001:db8::1%25", "2001:db8::1", "10.0.0.1", "fec0::1"] {
+            assert_eq!(report(host).diagnostics, vec![], "{host}");
+        }
     }
 
     #[test]
