@@ -378,6 +378,23 @@ fn explain_json_is_the_core_explanation() {
     );
     assert!(stdout(&o).starts_with("Connection refused [network/refused]"));
     assert!(stdout(&o).contains("Check: host, port"));
+
+    // the message alone, as one would paste it, and --host naming the server
+    let o = pgconnect(
+        &["explain", "Connection refused", "--host", "db.internal"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains(r#"TCP connections at "db.internal""#));
+    let o = pgconnect(&["explain"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("<--message <MESSAGE>|MESSAGE>"),
+        "{}",
+        stderr(&o)
+    );
+    let o = pgconnect(&["explain", "a", "--message", "b"], None);
+    assert_eq!(o.status.code(), Some(2), "two messages are a usage error");
 }
 
 #[test]
@@ -398,4 +415,27 @@ fn help_everywhere() {
     }
     let o = pgconnect(&["grants", "--kind", "source"], None);
     assert_eq!(o.status.code(), Some(2), "missing flags are a usage error");
+    // every command in the top-level list says what it does
+    let o = pgconnect(&["--help"], None);
+    let help = stdout(&o);
+    let commands = help
+        .split("Commands:\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .unwrap();
+    for line in commands
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+    {
+        let mut words = line.split_whitespace();
+        let name = words.next().unwrap();
+        assert!(
+            words.next().is_some(),
+            "`pgconnect {name}` has no description in --help"
+        );
+    }
+    assert!(
+        commands.contains("uri ") && commands.contains("secrets "),
+        "{commands}"
+    );
 }

@@ -13,18 +13,22 @@ use crate::output::{Format, Outcome, Unreadable, json};
 ///
 /// Give the server's SQLSTATE and message (from the server log, psql, or a driver's error), or
 /// only the message for client-side failures (refused, timeout, DNS, TLS). --user, --database and
-/// --schema fill in the fix SQL when the message does not name them.
+/// --schema fill in the fix SQL when the message does not name them; --host names the server.
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("error-message").required(true).args(["message", "text"])))]
 #[command(
-    after_help = "Examples:\n  pgconnect explain --sqlstate 28P01 --message 'password authentication failed for user \"reader\"'\n  pgconnect explain --sqlstate 42501 --message 'permission denied for schema sales' --user reader --format json\n  pgconnect explain --message 'Connection refused'"
+    after_help = "Examples:\n  pgconnect explain --sqlstate 28P01 --message 'password authentication failed for user \"reader\"'\n  pgconnect explain --sqlstate 42501 --message 'permission denied for schema sales' --user reader --format json\n  pgconnect explain 'Connection refused' --host db.example.com"
 )]
 pub struct Args {
     /// The five-character SQLSTATE (server errors).
     #[arg(long)]
     sqlstate: Option<String>,
-    /// The error message.
+    /// The error message (also accepted without --message, as the only argument).
     #[arg(long)]
-    message: String,
+    message: Option<String>,
+    /// The error message, as the only argument.
+    #[arg(value_name = "MESSAGE")]
+    text: Option<String>,
     /// The server's DETAIL line.
     #[arg(long)]
     detail: Option<String>,
@@ -40,6 +44,9 @@ pub struct Args {
     /// The schema.
     #[arg(long)]
     schema: Option<String>,
+    /// The host the platform connected to (libpq's messages usually name it).
+    #[arg(long)]
+    host: Option<String>,
     /// The datastore kind (an enrichment role also needs CREATE).
     #[arg(long, value_enum)]
     kind: Option<KindArg>,
@@ -66,7 +73,11 @@ enum KindArg {
 pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
     let input = ErrorInput {
         sqlstate: args.sqlstate.clone(),
-        message: args.message.clone(),
+        message: args
+            .message
+            .clone()
+            .or_else(|| args.text.clone())
+            .unwrap_or_default(),
         detail: args.detail.clone(),
         client: args.client.map(|c| match c {
             ClientArg::Refused => ClientFailure::Refused,
@@ -79,6 +90,7 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
             username: args.user.clone(),
             database: args.database.clone(),
             schema: args.schema.clone(),
+            host: args.host.clone(),
             kind: args.kind.map(|k| match k {
                 KindArg::Source => DatastoreKind::Source,
                 KindArg::Enrichment => DatastoreKind::Enrichment,

@@ -10,6 +10,7 @@ use pgconnect_live::vault::{SecretsCheck, check};
 use crate::commands::check::{NetworkArgs, seconds};
 use crate::output::{Format, Outcome, Unreadable, json, load_valid_payload};
 
+/// Secrets management: check a payload's vault settings against the real vault.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Log in to the payload's vault, read its secret and resolve the payload's `${key}`s.

@@ -7,6 +7,8 @@ use pgconnect_core::connstr::{build_uri, parse_connection_string};
 
 use crate::output::{Format, Outcome, Unreadable, json, load_valid_payload};
 
+/// Connection strings: read a libpq URI, keyword/value string or JDBC URL into payload fields,
+/// or build a libpq URI from a payload.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read a libpq URI, a libpq keyword/value string or a JDBC URL into the payload's fields.
