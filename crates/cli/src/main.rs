@@ -11,7 +11,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{check, explain, grants, hba, remote, secrets, serve, token, uri, validate};
+use crate::commands::{
+    check, explain, grants, hba, key, remote, secrets, serve, token, uri, validate,
+};
 
 /// Validate PostgreSQL datastore payloads, write least-privilege GRANT SQL and pg_hba.conf lines,
 /// parse connection strings, explain connection errors and test connections live.
@@ -40,6 +42,8 @@ enum Command {
     #[command(subcommand)]
     Token(token::Command),
     #[command(subcommand)]
+    Key(key::Command),
+    #[command(subcommand)]
     Connections(remote::Connections),
     #[command(subcommand)]
     Datastores(remote::Datastores),
@@ -53,6 +57,7 @@ fn main() -> ExitCode {
         Command::Hba(a) => hba::run(&a),
         Command::Uri(c) => uri::run(&c),
         Command::Secrets(c) => secrets::run(&c),
+        Command::Key(c) => key::run(&c),
         Command::Explain(a) => explain::run(&a),
         Command::Test(a) => check::run(&a),
         Command::Serve(a) => serve::run(&a),

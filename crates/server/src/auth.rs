@@ -111,13 +111,16 @@ pub fn verify(keys: &Keys, token: &str) -> Result<Claims, ApiError> {
     validation.set_issuer(&[ISSUER]);
     validation.set_required_spec_claims(&["exp", "iss", "sub"]);
     validation.leeway = 30;
-    jsonwebtoken::decode::<Claims>(
-        token,
-        &DecodingKey::from_secret(keys.signing_key()),
-        &validation,
-    )
-    .map(|d| d.claims)
-    .map_err(|e| {
+    // the current key first; a previous key only where the current one finds a bad signature
+    let mut result = Err(jsonwebtoken::errors::ErrorKind::InvalidSignature.into());
+    for key in keys.verifying_keys() {
+        result = jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(key), &validation);
+        if !matches!(&result, Err(e) if *e.kind() == jsonwebtoken::errors::ErrorKind::InvalidSignature)
+        {
+            break;
+        }
+    }
+    result.map(|d| d.claims).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind;
         let why = match e.kind() {
             ErrorKind::ExpiredSignature => "the token has expired",
@@ -221,6 +224,12 @@ mod tests {
             verify(&other, &t).unwrap_err().message,
             "The token was not signed by this server's key."
         );
+        // during a key rotation a previous key still verifies; once it is dropped, it does not
+        let rotating = Keys::from_master(&[4; 32]).with_previous([keys.clone()]);
+        assert_eq!(verify(&rotating, &t).unwrap().sub, "ci");
+        let fresh = mint(&rotating, "ci", Role::Viewer, &[], Duration::from_secs(60)).unwrap();
+        assert!(verify(&other, &fresh).is_ok(), "new tokens use the new key");
+        assert!(verify(&keys, &fresh).is_err());
         let expired = mint(&keys, "ci", Role::Admin, &[], Duration::ZERO).unwrap();
         // leeway is 30 s: forge an older token by hand
         let claims = Claims {

@@ -135,6 +135,18 @@ impl ApiError {
         )
     }
 
+    /// The registry's key was rotated while this server ran (503, logged): it cannot seal.
+    #[must_use]
+    pub fn key_rotated(e: &dyn std::fmt::Display) -> ApiError {
+        tracing::error!(error = %e, "registry failure");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server/key-rotated",
+            "The registry's key was rotated while this server ran; nothing was saved.".to_owned(),
+            "Retry after the operator restarts this server with the new key.",
+        )
+    }
+
     /// The body is not JSON.
     #[must_use]
     pub fn json_syntax(e: &serde_json::Error) -> ApiError {

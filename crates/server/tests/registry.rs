@@ -670,3 +670,72 @@ async fn a_store_opens_only_with_its_key() {
         "{e}"
     );
 }
+
+/// A key rotation on `store`: every secret re-sealed under the new key in one go, a server still
+/// on the old key refuses to seal (the fence), and only the new key opens the store afterwards.
+async fn rotation(store: StoreLocation, pg: &PgServer) {
+    use pgconnect_server::registry::crypto::Keys;
+    let old = common::keys();
+    let before = common::state(Config::new(store.clone(), old.clone())).await;
+    let (status, v) = json_call(
+        &app(before.clone()),
+        "POST",
+        "/api/connections",
+        Some(&admin()),
+        &connection(pg, "rotated"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_i64().unwrap();
+
+    let new = Keys::from_master(&[43; 32]);
+    let rotating = common::state(Config::new(
+        store.clone(),
+        new.clone().with_previous([old.clone()]),
+    ))
+    .await;
+    assert_eq!(rotating.registry().reseal_all().await.unwrap(), 1);
+    assert_eq!(
+        rotating.registry().reseal_all().await.unwrap(),
+        0,
+        "done once"
+    );
+    assert_eq!(
+        rotating.registry().store().secret_key_ids().await.unwrap(),
+        vec![new.id().to_owned()]
+    );
+
+    // the server that still has only the old key saves nothing
+    let (status, v) = json_call(
+        &app(before),
+        "POST",
+        "/api/connections",
+        Some(&admin()),
+        &connection(pg, "too-late"),
+    )
+    .await;
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("server/key-rotated"))
+    );
+
+    let after = common::state(Config::new(store.clone(), new)).await;
+    let (_, spec) = after.registry().open_connection(id).await.unwrap().unwrap();
+    assert_eq!(spec["password"], PASSWORD);
+    let e = pgconnect_server::AppState::open(Config::new(store, old))
+        .await
+        .unwrap_err();
+    assert!(e.contains("encrypted with key"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn key_rotation_on_both_stores() {
+    let pg = shop::start(PgOptions::default()).unwrap();
+    rotation(common::config().store, &pg).await;
+    shop::psql_ok(&pg, "postgres", "CREATE DATABASE rotation").unwrap();
+    let url = format!(
+        "postgres://{SUPERUSER}:{SUPERUSER_PASSWORD}@127.0.0.1:{}/rotation",
+        pg.port()
+    );
+    rotation(StoreLocation::Postgres(url), &pg).await;
+}

@@ -4,6 +4,7 @@ pub mod check;
 pub mod explain;
 pub mod grants;
 pub mod hba;
+pub mod key;
 pub mod remote;
 pub mod secrets;
 pub mod serve;

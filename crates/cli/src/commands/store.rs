@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use pgconnect_server::registry::crypto::{KEY_ENV, Keys};
+use pgconnect_server::registry::crypto::{KEY_ENV, Keys, PREVIOUS_KEYS_ENV};
 use pgconnect_server::registry::default_data_dir;
 use pgconnect_server::registry::store::StoreLocation;
 
@@ -43,7 +43,8 @@ impl StoreArgs {
         }
     }
 
-    /// The server's key: PGCONNECT_SECRET_KEY, else the data directory's key file.
+    /// The server's key: PGCONNECT_SECRET_KEY (with PGCONNECT_PREVIOUS_SECRET_KEYS), else the
+    /// data directory's key file.
     pub fn keys(&self) -> Result<Keys, Unreadable> {
         let dir = self.data_dir();
         std::fs::create_dir_all(&dir)
@@ -56,6 +57,7 @@ impl StoreArgs {
                 dir.display()
             );
         }
-        Keys::load(env.as_deref(), &dir).map_err(|e| Unreadable(e.to_string()))
+        let previous = std::env::var(PREVIOUS_KEYS_ENV).ok();
+        Keys::load(env.as_deref(), previous.as_deref(), &dir).map_err(|e| Unreadable(e.to_string()))
     }
 }

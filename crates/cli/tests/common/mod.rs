@@ -17,10 +17,40 @@ pub const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 /// Starts the server; its stdout stays open (returned) so that it can go on printing.
 pub fn start(data: &std::path::Path) -> (Child, String, BufReader<std::process::ChildStdout>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pgconnect"))
+    start_keyed(data, &keyed(Some(KEY), None))
+}
+
+/// `pgconnect` with PGCONNECT_SECRET_KEY and PGCONNECT_PREVIOUS_SECRET_KEYS set as given (unset
+/// when `None`: the data directory's key file).
+pub fn keyed(key: Option<&str>, previous: Option<&str>) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pgconnect"));
+    for (name, value) in [
+        ("PGCONNECT_SECRET_KEY", key),
+        ("PGCONNECT_PREVIOUS_SECRET_KEYS", previous),
+    ] {
+        match value {
+            Some(v) => cmd.env(name, v),
+            None => cmd.env_remove(name),
+        };
+    }
+    cmd
+}
+
+/// Starts the server as `keyed` says.
+pub fn start_keyed(
+    data: &std::path::Path,
+    keyed: &Command,
+) -> (Child, String, BufReader<std::process::ChildStdout>) {
+    let mut cmd = Command::new(keyed.get_program());
+    for (name, value) in keyed.get_envs() {
+        match value {
+            Some(v) => cmd.env(name, v),
+            None => cmd.env_remove(name),
+        };
+    }
+    let mut child = cmd
         .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
         .arg(data)
-        .env("PGCONNECT_SECRET_KEY", KEY)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -64,10 +94,13 @@ pub fn request(
 
 /// Mints a token with `pgconnect token create`.
 pub fn token(data: &std::path::Path, role: &str, teams: &[&str]) -> String {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pgconnect"));
+    token_keyed(data, keyed(Some(KEY), None), role, teams)
+}
+
+/// Mints a token with `pgconnect token create`, the key as `cmd` (from [`keyed`]) says.
+pub fn token_keyed(data: &std::path::Path, mut cmd: Command, role: &str, teams: &[&str]) -> String {
     cmd.args(["token", "create", "--role", role, "--data-dir"])
-        .arg(data)
-        .env("PGCONNECT_SECRET_KEY", KEY);
+        .arg(data);
     for t in teams {
         cmd.args(["--team", t]);
     }

@@ -77,6 +77,7 @@ pub(crate) fn registry_error(e: RegistryError) -> ApiError {
             "The record is referenced by another one (or what it refers to is gone).".to_owned(),
             "Reload and try again.",
         ),
+        RegistryError::Store(e @ StoreError::KeyRotated { .. }) => ApiError::key_rotated(&e),
         other => ApiError::store(&other),
     }
 }

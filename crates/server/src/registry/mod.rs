@@ -90,9 +90,13 @@ impl Registry {
             .setting_or_insert("key_id", keys.id())
             .await
             .map_err(|e| e.to_string())?;
-        if in_force != keys.id() {
+        let sealed_with = store.secret_key_ids().await.map_err(|e| e.to_string())?;
+        if let Some(unknown) = std::iter::once(&in_force)
+            .chain(&sealed_with)
+            .find(|id| !keys.knows(id))
+        {
             return Err(KeyError::WrongKey {
-                stored: in_force,
+                stored: unknown.clone(),
                 ours: keys.id().to_owned(),
             }
             .to_string());
@@ -112,13 +116,23 @@ impl Registry {
         &self.keys
     }
 
-    /// Seals a secret for `connection:<id>:<field>`.
-    fn sealer(&self) -> impl Fn(i64, &str, &str) -> Result<Sealed, String> + Sync + '_ {
-        move |id, field, plain| {
-            self.keys
-                .seal(plain.as_bytes(), &context(id, field))
+    /// What seals secrets: the keys.
+    fn sealer(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// Re-seals every stored secret under the current key and records it as the store's key (see
+    /// [`crypto`] on rotation). Returns how many secrets were re-sealed.
+    pub async fn reseal_all(&self) -> Result<usize, RegistryError> {
+        let keys = &self.keys;
+        let reseal = |id: i64, field: &str, old: &Sealed| -> Result<Sealed, String> {
+            let plain = keys
+                .open(old, &context(id, field))
+                .map_err(|e| e.to_string())?;
+            keys.seal(&plain, &context(id, field))
                 .map_err(|e| e.to_string())
-        }
+        };
+        Ok(self.store.reseal_all(keys.id(), &reseal).await?)
     }
 
     /// Stores a new connection; its id.
@@ -131,7 +145,7 @@ impl Registry {
         let write = connection_write(c, name, &spec);
         Ok(self
             .store
-            .insert_connection(&write, &now(), &self.sealer())
+            .insert_connection(&write, &now(), self.sealer())
             .await?)
     }
 
@@ -158,7 +172,7 @@ impl Registry {
         }
         Ok(self
             .store
-            .update_connection(id, &write, &now(), &self.sealer())
+            .update_connection(id, &write, &now(), self.sealer())
             .await?)
     }
 
@@ -198,7 +212,7 @@ impl Registry {
         };
         Ok(self
             .store
-            .insert_datastore(d, target, &now(), &self.sealer())
+            .insert_datastore(d, target, &now(), self.sealer())
             .await?)
     }
 }
@@ -210,6 +224,16 @@ pub enum NewOrExisting<'a> {
     Existing(i64),
     /// New: the connection and its name.
     New(&'a Connection, &'a str),
+}
+
+impl store::Seal for Keys {
+    fn seal(&self, id: i64, field: &str, plain: &str) -> Result<Sealed, String> {
+        Keys::seal(self, plain.as_bytes(), &context(id, field)).map_err(|e| e.to_string())
+    }
+
+    fn knows(&self, key_id: &str) -> bool {
+        Keys::knows(self, key_id)
+    }
 }
 
 fn context(id: i64, field: &str) -> String {

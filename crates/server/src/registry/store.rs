@@ -91,6 +91,12 @@ pub enum StoreError {
     InUse,
     /// Opening or migrating the store failed.
     Open(String),
+    /// The store's secrets are sealed with a key this server does not have: the key was rotated
+    /// while it ran. Nothing was written.
+    KeyRotated {
+        /// The store's key id.
+        store: String,
+    },
     /// Anything else from the database.
     Database(sqlx::Error),
 }
@@ -101,6 +107,11 @@ impl fmt::Display for StoreError {
             StoreError::Conflict => f.write_str("a record with that name exists"),
             StoreError::InUse => f.write_str("the record is referenced by another record"),
             StoreError::Open(why) => f.write_str(why),
+            StoreError::KeyRotated { store } => write!(
+                f,
+                "the registry's secrets are now sealed with key {store}, which this server does \
+                 not have: the key was rotated while it ran; restart it with the new key"
+            ),
             StoreError::Database(e) => write!(f, "the registry's database failed: {e}"),
         }
     }
@@ -400,8 +411,11 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        if !write.secrets.is_empty() {
+            fence(&mut tx, seal).await?;
+        }
         for (field, plain) in &write.secrets {
-            let sealed = seal(id, field, plain).map_err(StoreError::Open)?;
+            let sealed = seal.seal(id, field, plain).map_err(StoreError::Open)?;
             sqlx::query("DELETE FROM connection_secrets WHERE connection_id = $1 AND field = $2")
                 .bind(id)
                 .bind((*field).to_owned())
@@ -470,6 +484,55 @@ impl Store {
         rows.iter()
             .map(|r| Ok(r.try_get::<String, _>("key_id")?))
             .collect()
+    }
+
+    /// Re-seals, in one transaction, every secret not sealed with key `current` (`reseal` opens
+    /// it with the key that sealed it and seals it again with `current`), and records `current`
+    /// as the store's key. Returns how many secrets were re-sealed. The key setting is written
+    /// first: its row lock makes writers that seal meanwhile wait, so none is missed.
+    pub async fn reseal_all(
+        &self,
+        current: &str,
+        reseal: &(dyn Fn(i64, &str, &Sealed) -> std::result::Result<Sealed, String> + Sync),
+    ) -> Result<usize> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES ('key_id', $1) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(current.to_owned())
+        .execute(&mut *tx)
+        .await?;
+        let rows = sqlx::query(
+            "SELECT connection_id, field, key_id, nonce, ciphertext FROM connection_secrets \
+             WHERE key_id <> $1 ORDER BY connection_id, field",
+        )
+        .bind(current.to_owned())
+        .fetch_all(&mut *tx)
+        .await?;
+        for r in &rows {
+            let id: i64 = r.try_get("connection_id")?;
+            let field: String = r.try_get("field")?;
+            let old = Sealed {
+                key_id: r.try_get("key_id")?,
+                nonce: r.try_get("nonce")?,
+                ciphertext: r.try_get("ciphertext")?,
+            };
+            let new = reseal(id, &field, &old).map_err(StoreError::Open)?;
+            sqlx::query(
+                "UPDATE connection_secrets SET key_id = $1, nonce = $2, ciphertext = $3 \
+                 WHERE connection_id = $4 AND field = $5",
+            )
+            .bind(new.key_id)
+            .bind(new.nonce)
+            .bind(new.ciphertext)
+            .bind(id)
+            .bind(field)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len())
     }
 
     /// Deletes a connection unused by any datastore. `Ok(None)`: no such connection;
@@ -755,8 +818,33 @@ fn datastore_row(r: &AnyRow) -> Result<DatastoreRow> {
     })
 }
 
-/// Seals a secret once the row's id is known.
-type Sealer<'a> = &'a (dyn Fn(i64, &str, &str) -> std::result::Result<Sealed, String> + Sync);
+/// What seals a connection's secrets once the row's id is known.
+pub trait Seal: Sync {
+    /// Seals `plain` for connection `id`'s `field`.
+    fn seal(&self, id: i64, field: &str, plain: &str) -> std::result::Result<Sealed, String>;
+    /// Whether `key_id` is a key the sealer has (current or previous).
+    fn knows(&self, key_id: &str) -> bool;
+}
+
+type Sealer<'a> = &'a dyn Seal;
+
+/// Before a transaction seals anything: the store's key must still be one the sealer has, or a
+/// rotation finished while this server ran with the old key, and what it seals now could never be
+/// opened again. The `UPDATE` takes the settings row's lock, so on PostgreSQL a rotation in
+/// progress makes this wait for its end (it updates that row first).
+async fn fence(tx: &mut sqlx::Transaction<'_, sqlx::Any>, seal: Sealer<'_>) -> Result<()> {
+    let row =
+        sqlx::query("UPDATE settings SET value = value WHERE name = 'key_id' RETURNING value")
+            .fetch_optional(&mut **tx)
+            .await?;
+    if let Some(row) = row {
+        let store: String = row.try_get("value")?;
+        if !seal.knows(&store) {
+            return Err(StoreError::KeyRotated { store });
+        }
+    }
+    Ok(())
+}
 
 /// Inserts a connection row and its sealed secrets inside `tx`; its id.
 async fn insert_connection(
@@ -775,8 +863,11 @@ async fn insert_connection(
     .fetch_one(&mut **tx)
     .await?;
     let id: i64 = row.try_get("id")?;
+    if !write.secrets.is_empty() {
+        fence(tx, seal).await?;
+    }
     for (field, plain) in &write.secrets {
-        let sealed = seal(id, field, plain).map_err(StoreError::Open)?;
+        let sealed = seal.seal(id, field, plain).map_err(StoreError::Open)?;
         put_secret(tx, id, field, &sealed).await?;
     }
     Ok(id)
