@@ -397,6 +397,7 @@ pub struct Invalid(pub Unprocessable);
 #[response(headers(("Retry-After" = u32, description = "Seconds to wait")))]
 pub struct Busy(pub ErrorBody);
 
-/// The registry's store failed.
+/// The registry's store failed (`server/store`), or the registry's key was rotated while this
+/// server ran (`server/key-rotated`: restart it with the new key).
 #[derive(ToResponse)]
 pub struct StoreFailed(pub ErrorBody);

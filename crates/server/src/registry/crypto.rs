@@ -77,6 +77,8 @@ pub struct Sealed {
 pub enum KeyError {
     /// `PGCONNECT_SECRET_KEY` is not 32 bytes of base64 or hex.
     BadEnv(String),
+    /// A key in `PGCONNECT_PREVIOUS_SECRET_KEYS` is not 32 bytes of base64 or hex.
+    BadPreviousEnv(String),
     /// The key file is unreadable, malformed or too open.
     BadFile(PathBuf, String),
     /// A value was sealed under another key.
@@ -99,6 +101,11 @@ impl fmt::Display for KeyError {
                 f,
                 "{KEY_ENV} is not a usable key ({why}); set it to 32 random bytes in base64, \
                  e.g. the output of `openssl rand -base64 32`"
+            ),
+            KeyError::BadPreviousEnv(why) => write!(
+                f,
+                "{PREVIOUS_KEYS_ENV} holds a key that is not usable ({why}); list the old keys as \
+                 {KEY_ENV} held them (32 bytes in base64 or hex), separated by commas"
             ),
             KeyError::BadFile(path, why) => write!(f, "key file {}: {why}", path.display()),
             KeyError::WrongKey { stored, ours } => write!(
@@ -186,9 +193,7 @@ impl Keys {
             let previous = key_items(previous_env.unwrap_or_default())
                 .map(|t| {
                     Keys::from_text(t).map_err(|e| match e {
-                        KeyError::BadEnv(why) => {
-                            KeyError::BadEnv(format!("{PREVIOUS_KEYS_ENV}: {why}"))
-                        }
+                        KeyError::BadEnv(why) => KeyError::BadPreviousEnv(why),
                         other => other,
                     })
                 })
@@ -517,7 +522,11 @@ mod tests {
         .unwrap();
         assert_eq!((k.id(), k.previous_ids().len()), (new.id(), 2));
         let e = Keys::load(Some(&"01".repeat(32)), Some("short"), dir.path()).unwrap_err();
-        assert!(e.to_string().contains(PREVIOUS_KEYS_ENV), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("PGCONNECT_PREVIOUS_SECRET_KEYS holds a key that is not usable"),
+            "{e}"
+        );
         assert!(
             !dir.path().join(KEY_FILE).exists(),
             "an env key writes no file"
