@@ -267,6 +267,89 @@ fn structural_problem(host: &str) -> Option<HostProblem> {
     None
 }
 
+/// The code, message and help of each warning `notes` calls for (payload fields and connection
+/// strings), in a fixed order.
+pub fn note_texts(host: &str, notes: &HostNotes) -> Vec<(&'static str, String, String)> {
+    let shown = json_str(host);
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    let mut out = Vec::new();
+    if notes.underscore {
+        out.push((
+            "connection/host-underscore",
+            format!("host {shown} holds `_`, which DNS host names may not (RFC 1123)"),
+            "most resolvers will not find it; use the server's DNS name or IP address (container \
+             service names with `_` resolve only inside their network)"
+                .to_owned(),
+        ));
+    }
+    if notes.bracketed {
+        out.push((
+            "connection/host-brackets",
+            format!(
+                "host {shown} is an IPv6 address in brackets, as URLs write it; libpq's host \
+                 setting takes the address alone"
+            ),
+            format!(
+                "write {} (a driver given the brackets answers \"could not translate host \
+                 name\")",
+                json_str(bare)
+            ),
+        ));
+    }
+    if notes.zone_encoded {
+        let (addr, zone) = bare.split_once("%25").unwrap_or((bare, ""));
+        out.push((
+            "connection/host-zone-encoded",
+            format!(
+                "host {shown} names the network interface {}; `%25` is how a URI writes `%`, and \
+                 the host setting takes the zone as written",
+                json_str(&format!("25{zone}"))
+            ),
+            format!(
+                "write {} (a driver given `%25` answers \"could not translate host name\")",
+                json_str(&format!("{addr}%{zone}"))
+            ),
+        ));
+    } else if notes.zone_missing {
+        out.push((
+            "connection/host-link-local",
+            format!(
+                "host {shown} is an IPv6 link-local address without a zone; connecting to it \
+                 fails with \"Invalid argument\""
+            ),
+            "use the database server's DNS name or a routable address; a link-local address \
+             needs the platform's own network interface as its zone (e.g. fe80::1%eth0) and \
+             reaches only machines on the platform's network link"
+                .to_owned(),
+        ));
+    } else if notes.link_local {
+        out.push((
+            "connection/host-link-local",
+            format!(
+                "host {shown} is a link-local address: it reaches only machines on the same \
+                 network link as the platform"
+            ),
+            "use the database server's DNS name or a routable address".to_owned(),
+        ));
+    }
+    if notes.loopback {
+        out.push((
+            "connection/host-loopback",
+            format!(
+                "host {shown} is the loopback address of the machine that connects, not of your \
+                 database server"
+            ),
+            "use the database server's DNS name or IP address as the platform can reach it; \
+             keep localhost only if the database runs on the platform's own machine"
+                .to_owned(),
+        ));
+    }
+    out
+}
+
 /// The code, message and help for a host that is not one (payload fields and connection strings).
 pub fn problem_text(host: &str, p: &HostProblem) -> (&'static str, String, String) {
     let shown = json_str(host);

@@ -7,7 +7,7 @@
 use serde_json::{Map, Value};
 
 use crate::diagnostic::{Diagnostic, Path, Report, json_str};
-use crate::host::{check_host, problem_text};
+use crate::host::{check_host, note_texts, problem_text};
 use crate::ident::{MAX_NAME_BYTES, NameProblem, check_name, is_well_known_superuser};
 use crate::model::{
     Connection, ConnectionId, ConnectionRef, Connector, DatastoreKind, DatastoreRequest, PortSpec,
@@ -721,97 +721,8 @@ impl Walker {
         }
         match check_host(host) {
             Ok((_, notes)) => {
-                if notes.underscore {
-                    self.push(Diagnostic::warning(
-                        "connection/host-underscore",
-                        &path,
-                        format!(
-                            "host {} holds `_`, which DNS host names may not (RFC 1123)",
-                            json_str(host)
-                        ),
-                        "most resolvers will not find it; use the server's DNS name or IP address \
-                         (container service names with `_` resolve only inside their network)",
-                    ));
-                }
-                if notes.bracketed {
-                    let bare = host
-                        .strip_prefix('[')
-                        .and_then(|h| h.strip_suffix(']'))
-                        .unwrap_or(host);
-                    self.push(Diagnostic::warning(
-                        "connection/host-brackets",
-                        &path,
-                        format!(
-                            "host {} is an IPv6 address in brackets, as URLs write it; libpq's \
-                             host setting takes the address alone",
-                            json_str(host)
-                        ),
-                        format!(
-                            "write {} (a driver given the brackets answers \"could not translate \
-                             host name\")",
-                            json_str(bare)
-                        ),
-                    ));
-                }
-                if notes.zone_encoded {
-                    let bare = host
-                        .strip_prefix('[')
-                        .and_then(|h| h.strip_suffix(']'))
-                        .unwrap_or(host);
-                    let (addr, zone) = bare.split_once("%25").unwrap_or((bare, ""));
-                    self.push(Diagnostic::warning(
-                        "connection/host-zone-encoded",
-                        &path,
-                        format!(
-                            "host {} names the network interface {}; `%25` is how a URI writes \
-                             `%`, and the host setting takes the zone as written",
-                            json_str(host),
-                            json_str(&format!("25{zone}"))
-                        ),
-                        format!(
-                            "write {} (a driver given `%25` answers \"could not translate host \
-                             name\")",
-                            json_str(&format!("{addr}%{zone}"))
-                        ),
-                    ));
-                } else if notes.zone_missing {
-                    self.push(Diagnostic::warning(
-                        "connection/host-link-local",
-                        &path,
-                        format!(
-                            "host {} is an IPv6 link-local address without a zone; connecting to \
-                             it fails with \"Invalid argument\"",
-                            json_str(host)
-                        ),
-                        "use the database server's DNS name or a routable address; a link-local \
-                         address needs the platform's own network interface as its zone (e.g. \
-                         fe80::1%eth0) and reaches only machines on the platform's network link",
-                    ));
-                } else if notes.link_local {
-                    self.push(Diagnostic::warning(
-                        "connection/host-link-local",
-                        &path,
-                        format!(
-                            "host {} is a link-local address: it reaches only machines on the \
-                             same network link as the platform",
-                            json_str(host)
-                        ),
-                        "use the database server's DNS name or a routable address",
-                    ));
-                }
-                if notes.loopback {
-                    self.push(Diagnostic::warning(
-                        "connection/host-loopback",
-                        &path,
-                        format!(
-                            "host {} is the loopback address of the machine that connects, not \
-                             of your database server",
-                            json_str(host)
-                        ),
-                        "use the database server's DNS name or IP address as the platform can \
-                         reach it; keep localhost only if the database runs on the platform's \
-                         own machine",
-                    ));
+                for (code, message, help) in note_texts(host, &notes) {
+                    self.push(Diagnostic::warning(code, &path, message, help));
                 }
                 Some(host.to_owned())
             }

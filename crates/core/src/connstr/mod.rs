@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::diagnostic::{Diagnostic, Path, Report};
-use crate::host::{HostProblem, check_host, problem_text};
+use crate::host::{HostProblem, check_host, note_texts, problem_text};
 use crate::ident::{NameProblem, check_name, quote_ident};
 use crate::model::{ConnectionRef, DatastoreRequest, PortSpec, SslMode};
 use crate::placeholder::mentions_placeholder;
@@ -467,18 +467,26 @@ fn host_field(r: &mut Report, path: &Path<'_>, host: String) -> Option<String> {
         ));
         return None;
     }
-    if let Err(p) = check_host(&host) {
-        // a socket is a form of libpq host the platform cannot use: the host is left out
-        let socket = p == HostProblem::SocketDirectory;
-        let (_, message, help) = problem_text(&host, &p);
-        let code = if socket {
-            "connstr/unix-socket"
-        } else {
-            "connstr/invalid-host"
-        };
-        r.push(Diagnostic::error(code, path, message, help));
-        if socket {
-            return None;
+    match check_host(&host) {
+        Ok((_, notes)) => {
+            // the same warnings as the host field gets: the string fills that field
+            for (code, message, help) in note_texts(&host, &notes) {
+                r.push(Diagnostic::warning(code, path, message, help));
+            }
+        }
+        Err(p) => {
+            // a socket is a form of libpq host the platform cannot use: the host is left out
+            let socket = p == HostProblem::SocketDirectory;
+            let (_, message, help) = problem_text(&host, &p);
+            let code = if socket {
+                "connstr/unix-socket"
+            } else {
+                "connstr/invalid-host"
+            };
+            r.push(Diagnostic::error(code, path, message, help));
+            if socket {
+                return None;
+            }
         }
     }
     Some(host)
@@ -856,6 +864,50 @@ mod tests {
             assert!(d.message.contains(says), "{input}: {}", d.message);
             assert!(!d.message.contains('{'), "{input}: {}", d.message);
         }
+    }
+
+    #[test]
+    fn a_pasted_host_gets_the_host_fields_warnings() {
+        for (input, code, host) in [
+            // pgJDBC does not decode the host: Java would look for interface "25eth0"
+            (
+                "jdbc:postgresql://[fe80::1%25eth0]:5432/db",
+                "connection/host-zone-encoded",
+                "fe80::1%25eth0",
+            ),
+            // a URI decodes it: the zone is eth0, and the address is link-local
+            (
+                "postgresql://u@[fe80::1%25eth0]/db",
+                "connection/host-link-local",
+                "fe80::1%eth0",
+            ),
+            (
+                "host=localhost dbname=d",
+                "connection/host-loopback",
+                "localhost",
+            ),
+            (
+                "host=[2001:db8::1] dbname=d",
+                "connection/host-brackets",
+                "[2001:db8::1]",
+            ),
+        ] {
+            let p = parse(input);
+            assert!(p.is_ok(), "{input}: {:?}", p.report);
+            assert_eq!(p.host.as_deref(), Some(host), "{input}");
+            let d = &p.report.diagnostics;
+            assert_eq!(d.len(), 1, "{input}: {d:?}");
+            assert_eq!(
+                (d[0].code.as_ref(), d[0].path.as_str()),
+                (code, "/host"),
+                "{input}"
+            );
+            assert_eq!(d[0].severity, crate::diagnostic::Severity::Warning);
+        }
+        assert_eq!(
+            parse("postgresql://u@db.example.com/d").report.diagnostics,
+            vec![]
+        );
     }
 
     #[test]
