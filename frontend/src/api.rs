@@ -59,8 +59,8 @@ impl Failure {
             }
             Failure::Aborted => "Cancelled.".to_owned(),
             Failure::SignedOut => "You are not signed in, or your session has expired. Open the \
-                 login link the server printed (an operator can make a new one), then try again \
-                 here; the form keeps what you typed."
+                 login link the server printed, or a new one from `pgconnect token login-link`, \
+                 then try again here; the form keeps what you typed."
                 .to_owned(),
             Failure::Invalid(_) => format!(
                 "The server refused what would be sent: {} error(s), listed below and marked on \

@@ -76,7 +76,9 @@ pub fn App() -> impl IntoView {
                 <p>
                     "You are not signed in. Open the one-time login link that "
                     <code>"pgconnect serve"</code>
-                    " printed (an operator can mint a new one), then reload this page. "
+                    " printed, or a new one from "
+                    <code>"pgconnect token login-link"</code>
+                    ", then reload this page. "
                     "Nothing you typed is lost while this page stays open."
                 </p>
             </div>

@@ -15,19 +15,19 @@ use crate::AppState;
 use crate::auth::{COOKIE, Caller, PUBLIC, Role, mint};
 use crate::error::ApiError;
 use crate::registry::crypto::{random_token, sha256_hex};
-use crate::registry::{now, rfc3339};
+use crate::registry::{Registry, now, rfc3339};
 
 /// How long a login link stays valid.
 pub const LOGIN_LINK_TTL: Duration = Duration::from_secs(24 * 3600);
 /// How long the session it opens lasts.
 pub const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
 
-/// Creates a one-time login code (stored as its hash); the code.
-pub async fn new_login_code(state: &AppState) -> Result<String, String> {
+/// Creates a one-time login code (stored as its hash); the code. The server makes one on first
+/// start; `pgconnect token login-link` makes one for a store in use.
+pub async fn new_login_code(registry: &Registry) -> Result<String, String> {
     let code = random_token(32).map_err(|e| e.to_string())?;
     let expires = rfc3339(time::OffsetDateTime::now_utc() + LOGIN_LINK_TTL);
-    state
-        .registry
+    registry
         .store()
         .insert_login_code(&sha256_hex(&code), &now(), &expires)
         .await
@@ -76,9 +76,9 @@ pub async fn login(
             Html(
                 "<!doctype html><meta charset=utf-8><title>pgconnect: login link</title>\
                  <h1>This login link cannot be used</h1><p>It was used already, has expired \
-                 (after 24 hours) or is incomplete.</p><p>An operator can open a new session \
-                 with a token: <code>pgconnect token create --role admin</code>, sent as \
-                 <code>Authorization: Bearer …</code>.</p>",
+                 (after 24 hours) or is incomplete.</p><p>An operator can make a new one: \
+                 <code>pgconnect token login-link --url URL</code>, with the server's \
+                 <code>--data-dir</code> or <code>--store</code>.</p>",
             ),
         )
             .into_response();

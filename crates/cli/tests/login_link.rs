@@ -1,0 +1,103 @@
+//! `pgconnect token login-link`: a browser signs in to a server whose store is in use (the server
+//! prints a link only on its first start), once.
+
+#![cfg(unix)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::io::{Read as _, Write as _};
+
+use common::{KEY, keyed};
+
+/// `GET path` with optional cookie: (status, headers and body as text).
+fn get(addr: &str, path: &str, cookie: Option<&str>) -> (u16, String) {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    let cookie = cookie
+        .map(|c| format!("Cookie: {c}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\n{cookie}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    (answer[9..12].parse().unwrap(), answer)
+}
+
+#[test]
+fn a_login_link_for_a_store_in_use_opens_one_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let (mut server, addr, _out) = common::start(data);
+
+    let out = keyed(Some(KEY), None)
+        .args([
+            "token",
+            "login-link",
+            "--url",
+            &format!("http://{addr}/"),
+            "--data-dir",
+        ])
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let link = text.lines().last().unwrap();
+    let path = link
+        .strip_prefix(&format!("http://{addr}"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(path.starts_with("/login?code="), "{text}");
+
+    let (status, answer) = get(&addr, path, None);
+    assert_eq!(status, 303, "{answer}");
+    let cookie = answer
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("{answer}"))
+        .to_owned();
+    let (status, answer) = get(&addr, "/api/session", Some(&cookie));
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains(r#""role":"admin""#), "{answer}");
+    // once only
+    let (status, answer) = get(&addr, path, None);
+    assert_eq!(status, 401);
+    assert!(answer.contains("pgconnect token login-link"), "{answer}");
+
+    // a URL that is not one is refused before anything is stored
+    let out = keyed(Some(KEY), None)
+        .args([
+            "token",
+            "login-link",
+            "--url",
+            "pgconnect.example.com",
+            "--data-dir",
+        ])
+        .arg(data)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--url"));
+    // another key does not open the store, so it makes no link
+    let out = keyed(Some(&"09".repeat(32)), None)
+        .args(["token", "login-link", "--data-dir"])
+        .arg(data)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("encrypted with key"));
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
