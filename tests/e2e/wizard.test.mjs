@@ -451,7 +451,7 @@ test('server errors are told in words, and nothing typed is lost', async () => {
   await context.clearCookies();
   await page.click('#src-test');
   await page.waitForSelector('#src-result .banner.error');
-  assert.match(await page.textContent('#src-result'), /not signed in.*login link/);
+  assert.match(await page.textContent('#src-result'), /not signed in.*login link.*pgconnect token login-link/);
   await step('signed-out');
   assert.deepEqual(await typed(SOURCE_FIELDS), before);
   await context.addCookies(cookies);
