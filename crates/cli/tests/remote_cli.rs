@@ -123,6 +123,63 @@ fn the_qualytics_cli_flow_against_a_running_server() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Connected to PostgreSQL"), "{out}");
 
+    // the database's password changes: a wrong one stored fails the test, the right one passes
+    let test = [
+        "connections",
+        "test",
+        "--id",
+        &cid,
+        "--database",
+        DB,
+        "--schema",
+        SCHEMA,
+    ];
+    let update = ["connections", "update", "--id", &cid, "--password-stdin"];
+    let (code, out, err) = cli(&addr, Some(&dev), &update, "not-the-password\n");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("updated connection") && out.contains("password set"),
+        "{out}"
+    );
+    let (code, out, _) = cli(&addr, Some(&viewer), &test, "");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("[auth/password-failed]"), "{out}");
+    let (code, out, err) = cli(&addr, Some(&dev), &update, &format!("{PASSWORD}\n"));
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, _) = cli(&addr, Some(&viewer), &test, "");
+    assert_eq!(code, 0, "{out}");
+    // a new host without the password again: refused by the server, which says why
+    let (code, _, err) = cli(
+        &addr,
+        Some(&dev),
+        &["connections", "update", "--id", &cid, "--host", "localhost"],
+        "",
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("connection/password-required"), "{err}");
+    // a dry run masks the password and sends nothing; no change at all is a usage error
+    let mut dry = update.to_vec();
+    dry.push("--dry-run");
+    let (code, out, _) = cli(&addr, Some(&dev), &dry, "s3cret-typo\n");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("PATCH") && out.contains("********") && !out.contains("s3cret"),
+        "{out}"
+    );
+    let (code, _, err) = cli(
+        &addr,
+        Some(&dev),
+        &["connections", "update", "--id", &cid],
+        "",
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("nothing to change"), "{err}");
+    let (code, out, _) = cli(&addr, Some(&viewer), &test, "");
+    assert_eq!(
+        code, 0,
+        "the refused and dry-run updates changed nothing: {out}"
+    );
+
     // datastores by connection name
     let (code, out, err) = cli(
         &addr,

@@ -139,6 +139,13 @@ pub enum Connections {
         after_help = "Example:\n  printf %s \"$DB_PASSWORD\" | pgconnect connections create --type postgresql \\\n    --name warehouse --host db.example.com --port 5432 --username qualytics_read --password-stdin"
     )]
     Create(CreateConnection),
+    /// Change a stored connection: only the fields given change (the password from standard
+    /// input). A new host or port, or a weaker ssl_mode, needs the password again: the stored
+    /// one is never sent to a new address.
+    #[command(
+        after_help = "Examples:\n  printf %s \"$NEW_PASSWORD\" | pgconnect connections update --id 3 --password-stdin\n  printf %s \"$DB_PASSWORD\" | pgconnect connections update --id 3 --host db2.example.com --password-stdin"
+    )]
+    Update(UpdateConnection),
     /// List stored connections (passwords are never shown: `password_set`).
     List(List),
     /// Test a stored connection live.
@@ -183,6 +190,83 @@ pub struct CreateConnection {
     remote: Remote,
 }
 
+/// `connections update`.
+#[derive(Debug, clap::Args)]
+pub struct UpdateConnection {
+    /// The connection's id.
+    #[arg(long)]
+    id: i64,
+    /// New unique name.
+    #[arg(long)]
+    name: Option<String>,
+    /// New host name or IP address.
+    #[arg(long)]
+    host: Option<String>,
+    /// New port.
+    #[arg(long)]
+    port: Option<u16>,
+    /// New role to log in as.
+    #[arg(long)]
+    username: Option<String>,
+    /// Read the new password from standard input (never from a flag).
+    #[arg(long)]
+    password_stdin: bool,
+    /// New ssl_mode: disable, allow, prefer, require, verify-ca or verify-full.
+    #[arg(long)]
+    ssl_mode: Option<String>,
+    /// PEM file of the CA for verify-ca / verify-full.
+    #[arg(long)]
+    ssl_root_cert: Option<PathBuf>,
+    /// Print the request without sending it.
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    remote: Remote,
+}
+
+impl UpdateConnection {
+    fn body(&self) -> Result<Value, Unreadable> {
+        let mut o = Map::new();
+        for (field, value) in [
+            ("name", &self.name),
+            ("host", &self.host),
+            ("username", &self.username),
+            ("ssl_mode", &self.ssl_mode),
+        ] {
+            if let Some(v) = value {
+                o.insert(field.into(), json!(v));
+            }
+        }
+        if let Some(p) = self.port {
+            o.insert("port".into(), json!(p));
+        }
+        if self.password_stdin {
+            o.insert("password".into(), json!(read_password()?));
+        }
+        if let Some(f) = &self.ssl_root_cert {
+            o.insert(
+                "ssl_root_cert".into(),
+                json!(read_file(f, "--ssl-root-cert")?),
+            );
+        }
+        if o.is_empty() {
+            return Err(Unreadable(
+                "nothing to change: give at least one of --name, --host, --port, --username, \
+                 --password-stdin, --ssl-mode, --ssl-root-cert"
+                    .to_owned(),
+            ));
+        }
+        Ok(Value::Object(o))
+    }
+}
+
+/// The password on standard input, without the newline `echo` adds.
+fn read_password() -> Result<String, Unreadable> {
+    let pw = read_input("-")?;
+    let pw = pw.strip_suffix('\n').unwrap_or(&pw);
+    Ok(pw.strip_suffix('\r').unwrap_or(pw).to_owned())
+}
+
 /// Secrets management: `${key}` placeholders in any field resolve from this vault secret.
 #[derive(Debug, clap::Args)]
 pub struct VaultFlags {
@@ -225,10 +309,7 @@ impl CreateConnection {
         o.insert("port".into(), json!(self.port));
         o.insert("username".into(), json!(self.username));
         if self.password_stdin {
-            let pw = read_input("-")?;
-            let pw = pw.strip_suffix('\n').unwrap_or(&pw);
-            let pw = pw.strip_suffix('\r').unwrap_or(pw);
-            o.insert("password".into(), json!(pw));
+            o.insert("password".into(), json!(read_password()?));
         }
         if let Some(m) = &self.ssl_mode {
             o.insert("ssl_mode".into(), json!(m));
@@ -388,6 +469,24 @@ pub fn connections(command: &Connections) -> Result<Outcome, Unreadable> {
             let answer = a.remote.call("POST", "/api/connections", Some(&body))?;
             Ok(a.remote.outcome(&answer, |c| {
                 format!("created connection\n{}", connection_line(c))
+            }))
+        }
+        Connections::Update(a) => {
+            let body = a.body()?;
+            let path = format!("/api/connections/{}", a.id);
+            if a.dry_run {
+                // the server checks the merged connection; nothing to check alone here
+                return Ok(dry_run(
+                    "PATCH",
+                    &path,
+                    &body,
+                    &pgconnect_core::Report::new(),
+                    &a.remote,
+                ));
+            }
+            let answer = a.remote.call("PATCH", &path, Some(&body))?;
+            Ok(a.remote.outcome(&answer, |c| {
+                format!("updated connection\n{}", connection_line(c))
             }))
         }
         Connections::List(a) => {
