@@ -661,6 +661,215 @@ static RULES: &[Rule] = &[
         },
     },
     Rule {
+        code: "tls/server-requires-ssl",
+        sqlstate: None,
+        client: None,
+        pattern: r"(?i-u:SSL connection is required|connection requires (?:SSL|encryption)|connection is insecure \(try using)",
+        build: |_, _| {
+            ex(
+                "tls/server-requires-ssl",
+                "The server accepts only encrypted connections",
+                "The server (managed services usually do) refuses connections without TLS, and \
+                 this one was made without it: ssl_mode is disable, or allow."
+                    .to_owned(),
+                "Set ssl_mode to verify-full, with the server's CA in ssl_root_cert if it is not a \
+                 public CA (managed services publish theirs), or at least to require."
+                    .to_owned(),
+                None,
+                vec![Field::SslMode],
+            )
+        },
+    },
+    Rule {
+        code: "tls/invalid-ssl-mode",
+        sqlstate: None,
+        client: None,
+        pattern: r#"invalid sslmode value: "(?P<mode>[^"]*)"|(?i-u:invalid value for (?:option )?[`'"]?sslmode)"#,
+        build: |c, _| {
+            let mode = name(c, "mode", None);
+            ex(
+                "tls/invalid-ssl-mode",
+                "ssl_mode is not one the driver knows",
+                format!(
+                    "{} is not an SSL mode.",
+                    quoted_or(&mode, "The value given for sslmode")
+                ),
+                "Use one of disable, allow, prefer, require, verify-ca, verify-full; verify-full \
+                 is the one that both encrypts and checks the server."
+                    .to_owned(),
+                None,
+                vec![Field::SslMode],
+            )
+        },
+    },
+    Rule {
+        code: "auth/channel-binding",
+        sqlstate: None,
+        client: None,
+        pattern: r"(?i-u:channel binding (?:is )?required)",
+        build: |_, _| {
+            ex(
+                "auth/channel-binding",
+                "Channel binding was required but not done",
+                "channel_binding=require needs SCRAM-SHA-256 over TLS; the server authenticated \
+                 with another method (md5, password or trust), or the connection is not \
+                 encrypted."
+                    .to_owned(),
+                "On the server, authenticate the role with scram-sha-256 in pg_hba.conf (its \
+                 password set again after password_encryption = 'scram-sha-256'), and set \
+                 ssl_mode to require or stronger; or drop channel_binding=require."
+                    .to_owned(),
+                None,
+                vec![Field::SslMode, Field::Password],
+            )
+        },
+    },
+    Rule {
+        code: "auth/ident-or-peer",
+        sqlstate: Some("28000"),
+        client: None,
+        pattern: r#"(?P<method>Ident|Peer) authentication failed for user "(?P<user>.*)""#,
+        build: |c, i| {
+            let user = name(c, "user", i.context.username.as_deref());
+            let peer = c.name("method").is_some_and(|m| m.as_str() == "Peer");
+            ex(
+                "auth/ident-or-peer",
+                "pg_hba.conf does not ask for a password here",
+                format!(
+                    "The pg_hba.conf line that matches {} uses {}, which cannot admit a platform \
+                     that logs in with a password.",
+                    the("role", &user),
+                    if peer {
+                        "peer: it trusts the operating-system user of a Unix-domain socket \
+                         connection on the server itself"
+                    } else {
+                        "ident: it asks an identd on the client's machine who is connecting"
+                    }
+                ),
+                format!(
+                    "On the server, put a line for the platform's address with scram-sha-256 \
+                     above the matching one (`pgconnect hba --role {} --database <database> \
+                     --cidr <platform address>` writes it), then reload the configuration.",
+                    user_or(&user)
+                ),
+                None,
+                vec![Field::Host, Field::Username],
+            )
+        },
+    },
+    Rule {
+        code: "auth/client-too-old",
+        sqlstate: None,
+        client: None,
+        pattern: r"(?i-u:SCRAM authentication requires libpq|authentication (?:type|method) 10 (?:is )?not supported)",
+        build: |_, _| {
+            ex(
+                "auth/client-too-old",
+                "The client library is too old for SCRAM",
+                "The server asks for SCRAM-SHA-256 (PostgreSQL's default since version 14), which \
+                 the connecting side's PostgreSQL driver predates."
+                    .to_owned(),
+                "Upgrade that driver (libpq 10 or later, or a current JDBC driver). Switching the \
+                 role back to md5 would also work, but it is the weaker method."
+                    .to_owned(),
+                None,
+                vec![],
+            )
+        },
+    },
+    Rule {
+        code: "server/terminated",
+        sqlstate: None,
+        client: None,
+        pattern: r"(?i-u:terminating connection due to administrator command|terminating connection because of crash|terminating connection due to idle)",
+        build: |_, _| {
+            ex(
+                "server/terminated",
+                "The server ended the connection",
+                "The server is shutting down or restarting, or something on it ended this session \
+                 (an administrator's pg_terminate_backend, an idle-session timeout, a crash of \
+                 another server process)."
+                    .to_owned(),
+                "Test again in a moment. If it repeats, ask the database's administrators \
+                 whether a job ends new sessions, or what the server's log says at that time."
+                    .to_owned(),
+                None,
+                vec![],
+            )
+        },
+    },
+    Rule {
+        code: "network/not-postgres",
+        sqlstate: None,
+        client: None,
+        pattern: r"(?i-u:received invalid response to (?:SSL|GSSAPI) negotiation: ?(?P<byte>[!-~])?|expected authentication request from server, but received (?P<got>[!-~]))",
+        build: |c, i| {
+            let first = c.name("byte").or_else(|| c.name("got")).map(|m| m.as_str());
+            ex(
+                "network/not-postgres",
+                "Something other than PostgreSQL answers on that port",
+                format!(
+                    "{} answered the start of PostgreSQL's protocol with something else{}: the \
+                     port belongs to another service, or to a proxy that does not pass \
+                     PostgreSQL through.",
+                    cap(&quoted_or(&i.context.host, "the server")),
+                    match first {
+                        Some("H") => " (\"H\", the way an HTTP server's answer begins)",
+                        _ => "",
+                    }
+                ),
+                "Check the port (PostgreSQL's default is 5432) and that host names the database \
+                 server itself."
+                    .to_owned(),
+                None,
+                vec![Field::Host, Field::Port],
+            )
+        },
+    },
+    Rule {
+        code: "pooler/tenant-not-found",
+        sqlstate: None,
+        client: None,
+        pattern: r"(?i-u:tenant or user not found)",
+        build: |_, _| {
+            ex(
+                "pooler/tenant-not-found",
+                "The connection pooler does not know this user",
+                "A Supavisor connection pooler (Supabase's *.pooler.supabase.com) answered: \
+                 it finds the database by the user name, which carries the project's reference \
+                 after a dot (postgres.abcdefghijklmnop), and the role must exist in that project."
+                    .to_owned(),
+                "Copy the user name from the project's connection settings (with the .reference \
+                 part), or connect to the database's own host instead of the pooler."
+                    .to_owned(),
+                None,
+                vec![Field::Username, Field::Host],
+            )
+        },
+    },
+    Rule {
+        code: "pooler/transaction-mode",
+        sqlstate: None,
+        client: None,
+        pattern: r#"prepared statement "[^"]*" (?:already exists|does not exist)"#,
+        build: |_, _| {
+            ex(
+                "pooler/transaction-mode",
+                "A transaction-mode pooler is in the way",
+                "A connection pooler in transaction mode (PgBouncer with pool_mode = transaction, \
+                 Supabase's port 6543) gives each transaction another server connection, so the \
+                 prepared statements a driver keeps per connection collide or vanish."
+                    .to_owned(),
+                "Connect to the database directly or to the pooler's session-mode port \
+                 (Supabase: 5432); on PgBouncer 1.21 or later, max_prepared_statements lets it \
+                 track them."
+                    .to_owned(),
+                None,
+                vec![Field::Host, Field::Port],
+            )
+        },
+    },
+    Rule {
         code: "network/refused",
         sqlstate: None,
         client: Some(ClientFailure::Refused),
@@ -687,7 +896,7 @@ static RULES: &[Rule] = &[
         code: "network/closed",
         sqlstate: None,
         client: Some(ClientFailure::Closed),
-        pattern: r"server closed the connection unexpectedly",
+        pattern: r"(?i-u:server closed the connection unexpectedly|connection reset by peer|SSL SYSCALL error: EOF detected|unexpected eof while reading)",
         build: |_, _| {
             ex(
                 "network/closed",
@@ -1336,6 +1545,147 @@ mod tests {
             ..ErrorInput::default()
         });
         assert!(!e.cause.contains("how a URI writes"), "{}", e.cause);
+    }
+
+    #[test]
+    fn failures_seen_in_the_field() {
+        // (message as a driver or psql prints it, sqlstate if the server sent one, code, a word
+        // the cause or fix must carry, fields)
+        type Case<'a> = (&'a str, Option<&'a str>, &'a str, &'a str, &'a [Field]);
+        let cases: &[Case<'_>] = &[
+            (
+                "FATAL:  SSL connection is required. Please specify SSL options and retry.",
+                Some("28000"),
+                "tls/server-requires-ssl",
+                "verify-full",
+                &[Field::SslMode],
+            ),
+            (
+                "ERROR: connection is insecure (try using `sslmode=require`)",
+                None,
+                "tls/server-requires-ssl",
+                "without TLS",
+                &[Field::SslMode],
+            ),
+            (
+                "invalid sslmode value: \"requre\"",
+                None,
+                "tls/invalid-ssl-mode",
+                "\"requre\" is not an SSL mode",
+                &[Field::SslMode],
+            ),
+            (
+                "error parsing connection string: invalid value for option `sslmode`",
+                None,
+                "tls/invalid-ssl-mode",
+                "verify-full",
+                &[Field::SslMode],
+            ),
+            (
+                "channel binding required, but server authenticated client without channel binding",
+                None,
+                "auth/channel-binding",
+                "scram-sha-256",
+                &[Field::SslMode, Field::Password],
+            ),
+            (
+                "channel binding is required, but server did not offer an authentication method that supports channel binding",
+                None,
+                "auth/channel-binding",
+                "scram-sha-256",
+                &[Field::SslMode, Field::Password],
+            ),
+            (
+                "FATAL:  Peer authentication failed for user \"bob\"",
+                Some("28000"),
+                "auth/ident-or-peer",
+                "pgconnect hba --role bob",
+                &[Field::Host, Field::Username],
+            ),
+            (
+                "FATAL:  Ident authentication failed for user \"bob\"",
+                None,
+                "auth/ident-or-peer",
+                "identd",
+                &[Field::Host, Field::Username],
+            ),
+            (
+                "SCRAM authentication requires libpq version 10 or above",
+                None,
+                "auth/client-too-old",
+                "Upgrade",
+                &[],
+            ),
+            (
+                "FATAL:  terminating connection due to administrator command",
+                Some("57P01"),
+                "server/terminated",
+                "pg_terminate_backend",
+                &[],
+            ),
+            (
+                "received invalid response to SSL negotiation: H",
+                None,
+                "network/not-postgres",
+                "HTTP server",
+                &[Field::Host, Field::Port],
+            ),
+            (
+                "connection to server at \"db\" (10.0.0.5), port 6543 failed: FATAL:  Tenant or user not found",
+                None,
+                "pooler/tenant-not-found",
+                "postgres.abcdefghijklmnop",
+                &[Field::Username, Field::Host],
+            ),
+            (
+                "ERROR:  prepared statement \"s0\" already exists",
+                Some("42P05"),
+                "pooler/transaction-mode",
+                "session-mode",
+                &[Field::Host, Field::Port],
+            ),
+            (
+                "could not receive data from server: Connection reset by peer",
+                None,
+                "network/closed",
+                "proxy or firewall",
+                &[Field::Host, Field::Port],
+            ),
+            (
+                "SSL SYSCALL error: EOF detected",
+                None,
+                "network/closed",
+                "proxy or firewall",
+                &[Field::Host, Field::Port],
+            ),
+        ];
+        for (message, sqlstate, code, says, fields) in cases {
+            let e = explain(&ErrorInput {
+                sqlstate: sqlstate.map(str::to_owned),
+                message: (*message).to_owned(),
+                ..ErrorInput::default()
+            });
+            assert_eq!(e.code, *code, "{message}");
+            assert!(
+                e.cause.contains(says) || e.fix.contains(says),
+                "{message}: {} / {}",
+                e.cause,
+                e.fix
+            );
+            assert_eq!(e.fields, *fields, "{message}");
+        }
+        // the server that answered is named when libpq named it
+        let e = explain(&ErrorInput {
+            message: "connection to server at \"web.example.com\" (10.0.0.5), port 443 failed: \
+                      received invalid response to SSL negotiation: H"
+                .into(),
+            ..ErrorInput::default()
+        });
+        assert!(
+            e.cause.starts_with("\"web.example.com\" answered"),
+            "{}",
+            e.cause
+        );
     }
 
     #[test]
