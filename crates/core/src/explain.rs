@@ -918,7 +918,31 @@ static RULES: &[Rule] = &[
         sqlstate: None,
         client: Some(ClientFailure::Timeout),
         pattern: r"(?i-u:timeout expired|timed out)",
-        build: |_, _| {
+        build: |_, i| {
+            // the live check names the stage it was in: past `connect`, TCP was accepted
+            let accepted = ["(stage authenticate)", "(stage tls)"]
+                .iter()
+                .any(|s| i.message.contains(s));
+            if accepted {
+                return ex(
+                    "network/timeout",
+                    "The connection timed out",
+                    format!(
+                        "{} accepted the TCP connection but did not answer PostgreSQL's start-up \
+                         in time: something other than PostgreSQL listens on that port (a web \
+                         server waits for a request of its own), the server hangs in \
+                         authentication (an LDAP or RADIUS server its pg_hba.conf names does not \
+                         answer), or it is overloaded.",
+                        cap(&quoted_or(&i.context.host, "the server"))
+                    ),
+                    "Check that the port is PostgreSQL's (`psql -h <host> -p <port>` answers \
+                     within a second); if it is, look in the server's log at the time of the \
+                     attempt."
+                        .to_owned(),
+                    None,
+                    vec![Field::Host, Field::Port],
+                );
+            }
             ex(
                 "network/timeout",
                 "The connection timed out",

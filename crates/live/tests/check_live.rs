@@ -658,6 +658,14 @@ async fn a_silent_server_is_cut_off_within_the_bound() {
         );
         assert!(!r.connected);
         assert_eq!(explanation(&r).code, "network/timeout", "{mode}: {r:#?}");
+        // not "a firewall drops the packets": the TCP connection was accepted
+        assert!(
+            explanation(&r)
+                .cause
+                .starts_with("\"127.0.0.1\" accepted the TCP connection"),
+            "{mode}: {}",
+            explanation(&r).cause
+        );
         assert!(r.stages.iter().any(|s| s.outcome == Outcome::Failed));
         assert_eq!(stage(&r, "connect").outcome, Outcome::Ok, "TCP did connect");
     }
