@@ -802,7 +802,7 @@ static RULES: &[Rule] = &[
         code: "network/not-postgres",
         sqlstate: None,
         client: None,
-        pattern: r"(?i-u:received invalid response to (?:SSL|GSSAPI) negotiation: ?(?P<byte>[!-~])?|expected authentication request from server, but received (?P<got>[!-~]))",
+        pattern: r"(?i-u:received invalid response to (?:SSL|GSSAPI) negotiation: ?(?P<byte>[!-~])?|expected authentication request from server, but received (?P<got>[!-~])|bytes remaining on stream)",
         build: |c, i| {
             let first = c.name("byte").or_else(|| c.name("got")).map(|m| m.as_str());
             ex(

@@ -552,6 +552,7 @@ async fn connect_stages(
         std::slice::from_ref(&mode)
     };
     let mut last_error = None;
+    let mut accepted: Option<SocketAddr> = None;
     for (i, attempt) in attempts.iter().enumerate() {
         let last = i + 1 == attempts.len();
         run.begin(StageName::Connect);
@@ -563,10 +564,8 @@ async fn connect_stages(
                 return Err(run.fail(error));
             }
         };
-        let peer = stream
-            .peer_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_default();
+        accepted = stream.peer_addr().ok();
+        let peer = accepted.map(|a| a.to_string()).unwrap_or_default();
         run.end(Outcome::Ok, format!("connected to {peer}"));
         let auth_started = Instant::now();
         run.begin(StageName::Authenticate);
@@ -668,7 +667,25 @@ async fn connect_stages(
     let Some(e) = last_error else {
         return Err(Failed);
     };
-    let (stage, input) = classify(&e, &c.host);
+    let (stage, mut input) = classify(&e, &c.host);
+    // "no TLS", a closed connection or a garbled answer may come from something that is not
+    // PostgreSQL at all: ask the address the one question every PostgreSQL answers with S or N
+    let suspect = input.message == NO_TLS
+        || input.client == Some(ClientFailure::Closed)
+        || input.message.contains("bytes remaining on stream");
+    if suspect
+        && let Some(addr) = accepted
+        && let Some(byte) = ssl_answer(addr, options.connect_timeout).await
+        && !matches!(byte, b'S' | b'N')
+    {
+        input = ErrorInput {
+            message: format!(
+                "received invalid response to SSL negotiation: {}",
+                char::from(byte).escape_default()
+            ),
+            ..ErrorInput::default()
+        };
+    }
     if stage == StageName::Tls {
         run.current = None;
         run.begin(StageName::Tls);
@@ -685,6 +702,27 @@ where
     tokio::spawn(async move {
         let _ = conn.await;
     })
+}
+
+/// libpq's words for a server that answers the SSL request with "no".
+const NO_TLS: &str = "server does not support SSL, but SSL was required";
+
+/// The first byte `addr` answers PostgreSQL's SSLRequest with (`S` or `N` from PostgreSQL), on a
+/// connection of its own; `None` if it does not answer within `timeout`. Used only after a
+/// failure, to tell "the server has TLS off" or "it closed the connection" from "this is not
+/// PostgreSQL".
+async fn ssl_answer(addr: SocketAddr, timeout: Duration) -> Option<u8> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    // length 8, then the SSLRequest code 80877103
+    const SSL_REQUEST: [u8; 8] = [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f];
+    tokio::time::timeout(timeout, async {
+        let mut s = TcpStream::connect(addr).await.ok()?;
+        s.write_all(&SSL_REQUEST).await.ok()?;
+        s.read_u8().await.ok()
+    })
+    .await
+    .ok()
+    .flatten()
 }
 
 /// TCP to the first address that accepts, each within `timeout`.
@@ -740,7 +778,7 @@ fn classify(e: &tokio_postgres::Error, host: &str) -> (StageName, ErrorInput) {
         return (
             StageName::Tls,
             ErrorInput {
-                message: "server does not support SSL, but SSL was required".to_owned(),
+                message: NO_TLS.to_owned(),
                 ..ErrorInput::default()
             },
         );

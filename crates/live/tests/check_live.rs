@@ -13,6 +13,7 @@
 
 use std::time::{Duration, Instant};
 
+use pgconnect_core::explain::Field;
 use pgconnect_core::grants::{GrantObject, statement};
 use pgconnect_core::{DatastoreKind, Shape};
 use pgconnect_live::check::{
@@ -670,6 +671,35 @@ async fn a_silent_server_is_cut_off_within_the_bound() {
         assert_eq!(stage(&r, "connect").outcome, Outcome::Ok, "TCP did connect");
     }
     hold.abort();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_web_server_on_the_port_is_not_taken_for_postgres_without_tls() {
+    // answers whatever it is sent with an HTTP error, as web servers and proxies do
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let web = tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        loop {
+            if let Ok((mut s, _)) = listener.accept().await {
+                let mut buf = [0u8; 64];
+                let _ = s.read(&mut buf).await;
+                let _ = s
+                    .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                    .await;
+            }
+        }
+    });
+    for mode in ["disable", "require", "verify-full"] {
+        let r = check(&payload("127.0.0.1", port, READER, PASSWORD, mode)).await;
+        let e = explanation(&r);
+        assert_eq!(e.code, "network/not-postgres", "{mode}: {r:#?}");
+        assert_eq!(e.fields, vec![Field::Host, Field::Port], "{mode}");
+        // it answers the SSL request with "H", not PostgreSQL's "N": not "ssl = off", and not
+        // "the server closed the connection"
+        assert!(e.cause.contains("HTTP server"), "{mode}: {}", e.cause);
+    }
+    web.abort();
 }
 
 #[tokio::test(flavor = "multi_thread")]
