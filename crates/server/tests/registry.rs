@@ -739,3 +739,60 @@ async fn key_rotation_on_both_stores() {
     );
     rotation(StoreLocation::Postgres(url), &pg).await;
 }
+
+/// On PostgreSQL, a write that seals waits while a rotation holds the store's key setting, and
+/// once the rotation commits it refuses (503) instead of sealing under the dropped key.
+#[tokio::test(flavor = "multi_thread")]
+async fn on_postgres_a_write_waits_for_a_rotation_then_refuses() {
+    use pgconnect_server::registry::crypto::Keys;
+    let pg = shop::start(PgOptions::default()).unwrap();
+    shop::psql_ok(&pg, "postgres", "CREATE DATABASE fence").unwrap();
+    let url = format!(
+        "postgres://{SUPERUSER}:{SUPERUSER_PASSWORD}@127.0.0.1:{}/fence",
+        pg.port()
+    );
+    let state = common::state(Config::new(
+        StoreLocation::Postgres(url.clone()),
+        common::keys(),
+    ))
+    .await;
+    let app = app(state);
+    let (status, v) = json_call(
+        &app,
+        "POST",
+        "/api/connections",
+        Some(&admin()),
+        &connection(&pg, "fenced"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_i64().unwrap();
+
+    // a rotation in progress: its transaction has written the new key's id and not committed
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let mut rotation = pool.begin().await.unwrap();
+    sqlx::query("UPDATE settings SET value = $1 WHERE name = 'key_id'")
+        .bind(Keys::from_master(&[44; 32]).id().to_owned())
+        .execute(&mut *rotation)
+        .await
+        .unwrap();
+    let write = tokio::spawn(async move {
+        json_call(
+            &app,
+            "PATCH",
+            &format!("/api/connections/{id}"),
+            Some(&admin()),
+            &json!({"password": "a-new-password"}),
+        )
+        .await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!write.is_finished(), "the write waits for the rotation");
+    rotation.commit().await.unwrap();
+    let (status, v) = write.await.unwrap();
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("server/key-rotated"))
+    );
+    pool.close().await;
+}

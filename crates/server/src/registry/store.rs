@@ -392,6 +392,10 @@ impl Store {
         seal: Sealer<'_>,
     ) -> Result<bool> {
         let mut tx = self.begin().await?;
+        // first, before this transaction locks any secret a rotation would wait for
+        if !write.secrets.is_empty() {
+            fence(&mut tx, seal).await?;
+        }
         let done = sqlx::query(
             "UPDATE connections SET name = $1, spec = $2, updated_at = $3 WHERE id = $4",
         )
@@ -410,9 +414,6 @@ impl Store {
                 .bind((*field).to_owned())
                 .execute(&mut *tx)
                 .await?;
-        }
-        if !write.secrets.is_empty() {
-            fence(&mut tx, seal).await?;
         }
         for (field, plain) in &write.secrets {
             let sealed = seal.seal(id, field, plain).map_err(StoreError::Open)?;
