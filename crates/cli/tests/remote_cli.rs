@@ -105,25 +105,6 @@ fn the_qualytics_cli_flow_against_a_running_server() {
     let cid = list[0]["id"].as_i64().unwrap().to_string();
     assert!(!out.contains(PASSWORD));
     // the stored password (read from stdin, newline trimmed) logs in
-    let (code, out, _) = cli(
-        &addr,
-        Some(&viewer),
-        &[
-            "connections",
-            "test",
-            "--id",
-            &cid,
-            "--database",
-            DB,
-            "--schema",
-            SCHEMA,
-        ],
-        "",
-    );
-    assert_eq!(code, 0, "{out}");
-    assert!(out.contains("Connected to PostgreSQL"), "{out}");
-
-    // the database's password changes: a wrong one stored fails the test, the right one passes
     let test = [
         "connections",
         "test",
@@ -134,6 +115,11 @@ fn the_qualytics_cli_flow_against_a_running_server() {
         "--schema",
         SCHEMA,
     ];
+    let (code, out, _) = cli(&addr, Some(&viewer), &test, "");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Connected to PostgreSQL"), "{out}");
+
+    // the database's password changes: a wrong one stored fails the test, the right one passes
     let update = ["connections", "update", "--id", &cid, "--password-stdin"];
     let (code, out, err) = cli(&addr, Some(&dev), &update, "not-the-password\n");
     assert_eq!(code, 0, "{out}{err}");
