@@ -11,7 +11,7 @@
 
 mod common;
 
-use std::io::{Read as _, Write as _};
+use std::io::{BufRead as _, Read as _, Write as _};
 
 use common::{KEY, keyed};
 
@@ -98,6 +98,26 @@ fn a_login_link_for_a_store_in_use_opens_one_session() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("encrypted with key"));
+
+    // restarted on a store in use: no link, but the way to get one
+    let token = common::token(data, "admin", &[]);
+    let body = r#"{"name": "c", "type": "postgresql", "host": "db.example.com", "port": 5432,
+                   "username": "u", "password": "pw", "ssl_mode": "verify-full"}"#;
+    let (status, answer) =
+        common::request(&addr, "POST", "/api/connections", &token, body).unwrap();
+    assert_eq!(status, 201, "{answer}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let (mut server, addr, mut out) = common::start(data);
+    let mut printed = String::new();
+    while !printed.contains("Press Ctrl-C") {
+        assert!(out.read_line(&mut printed).unwrap() > 0, "{printed}");
+    }
+    assert!(!printed.contains("/login?code="), "{printed}");
+    assert!(
+        printed.contains(&format!("pgconnect token login-link --url http://{addr}")),
+        "{printed}"
+    );
     server.kill().unwrap();
     server.wait().unwrap();
 }

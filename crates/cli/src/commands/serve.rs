@@ -91,6 +91,11 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
                     "First start: sign in as admin with this one-time link (valid 24 hours):\n  \
                      http://{addr}{path}\n"
                 ));
+            } else {
+                text.push_str(&format!(
+                    "Sign in to the wizard with a one-time link from `pgconnect token login-link \
+                     --url http://{addr}` (with this server's --data-dir or --store).\n"
+                ));
             }
             if !has_web {
                 text.push_str(
