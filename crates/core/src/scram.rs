@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+mod bidi;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, KeyInit as _, Mac as _};
@@ -122,13 +124,48 @@ pub fn saslprep_with(s: &str, nfkc: impl Fn(&str) -> String) -> Option<String> {
             || tables::tagging_character(c)
     });
     // 2.4 bidirectional text: with any RandALCat, no LCat, and RandALCat first and last
-    let bidi_bad = normalized.contains(tables::bidi_r_or_al)
-        && (normalized.contains(tables::bidi_l)
-            || !normalized.starts_with(tables::bidi_r_or_al)
-            || !normalized.ends_with(tables::bidi_r_or_al));
+    let rand_al = |c: char| in_ranges(c, bidi::RAND_AL_CAT);
+    let bidi_bad = normalized.contains(rand_al)
+        && (normalized.contains(|c| in_ranges(c, bidi::L_CAT))
+            || !normalized.starts_with(rand_al)
+            || !normalized.ends_with(rand_al));
     // 2.5 unassigned code points
     let unassigned = normalized.chars().any(tables::unassigned_code_point);
     (!prohibited && !bidi_bad && !unassigned).then_some(normalized)
+}
+
+/// First and last code point of a range, inclusive.
+pub type CodeRange = (u32, u32);
+
+/// Whether `c` is in one of `ranges` (sorted, inclusive, disjoint).
+fn in_ranges(c: char, ranges: &[CodeRange]) -> bool {
+    let c = u32::from(c);
+    ranges
+        .binary_search_by(|&(lo, hi)| {
+            if hi < c {
+                std::cmp::Ordering::Less
+            } else if lo > c {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
+}
+
+/// The tables SASLprep's bidirectional check reads (RFC 3454 D.1 RandALCat and D.2 LCat), as
+/// `tests/saslprep_bidi.rs` generates and checks them.
+#[doc(hidden)]
+#[must_use]
+pub fn bidi_tables() -> (&'static [CodeRange], &'static [CodeRange]) {
+    (bidi::RAND_AL_CAT, bidi::L_CAT)
+}
+
+/// [`bidi_tables`]' lookup, for its test.
+#[doc(hidden)]
+#[must_use]
+pub fn in_bidi_table(c: char, ranges: &[CodeRange]) -> bool {
+    in_ranges(c, ranges)
 }
 
 fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
@@ -183,6 +220,11 @@ mod tests {
             "a\u{0007}b",               // control: prohibited
             "\u{0627}\u{0031}",         // RandALCat then digit: bad bidi
             "\u{0627}\u{0031}\u{0628}", // RandALCat at both ends: fine
+            "שלום",                     // Hebrew alone: fine
+            "שלוםabc",                  // RandALCat with LCat: bad bidi
+            "abc\u{0627}",              // LCat first, RandALCat last: bad bidi
+            "\u{05D0}\u{0221}\u{05D1}", // RTL around a code point unassigned in 3.2
+            "\u{FB1D}\u{05D0}",         // RandALCat from the Alphabetic Presentation Forms
             "\u{E000}",                 // private use: prohibited
             "\u{0221}",                 // unassigned in Unicode 3.2
             "",
