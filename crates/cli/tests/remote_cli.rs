@@ -282,22 +282,9 @@ fn the_qualytics_cli_flow_against_a_running_server() {
     assert_eq!(code, 0);
     assert!(!out.contains("enrichment:"), "{out}");
     // the reader audited as an enrichment role lacks CREATE: the test says so, exit 1
-    let (code, out, _) = cli(
-        &addr,
-        Some(&viewer),
-        &[
-            "connections",
-            "test",
-            "--id",
-            &cid,
-            "--database",
-            DB,
-            "--schema",
-            SCHEMA,
-            "--enrichment",
-        ],
-        "",
-    );
+    let mut as_enrichment = test.to_vec();
+    as_enrichment.push("--enrichment");
+    let (code, out, _) = cli(&addr, Some(&viewer), &as_enrichment, "");
     assert_eq!(code, 1, "{out}");
     // in use: refused with the server's reason
     let (code, _, err) = cli(
