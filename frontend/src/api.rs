@@ -157,6 +157,11 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
     send(Request::get(path).build()).await
 }
 
+/// `DELETE path`, nothing back.
+pub async fn delete(path: &str) -> Result<(), Failure> {
+    answered(Request::delete(path).build()).await.map(drop)
+}
+
 /// `POST path` with a JSON body.
 pub async fn post<T: DeserializeOwned>(
     path: &str,

@@ -47,11 +47,27 @@ fn load(ui: Ui) {
     });
 }
 
+/// Signs out: the server revokes the session's token and clears its cookie. A 401 means the
+/// session had ended already; any other failure leaves the page signed in and says so.
+fn sign_out(ui: Ui, failed: RwSignal<Option<String>>) {
+    failed.set(None);
+    leptos::task::spawn_local(async move {
+        match api::delete("/api/session").await {
+            Ok(()) | Err(Failure::SignedOut | Failure::Refused { status: 409, .. }) => {
+                ui.left.set(true);
+                ui.signed_out.set(true);
+            }
+            Err(f) => failed.set(Some(f.words())),
+        }
+    });
+}
+
 /// The wizard.
 #[component]
 pub fn App() -> impl IntoView {
     let ui = Ui::new();
     let screen = RwSignal::new(Screen::Source);
+    let sign_out_failed = RwSignal::new(None::<String>);
     load(ui);
     let source_errors = Memo::new(move |_| ui.source_report.with(|r| !r.is_valid()));
     let next = move |_| {
@@ -68,19 +84,48 @@ pub fn App() -> impl IntoView {
     };
     view! {
         <header class="top">
-            <h1>"pgconnect"</h1>
-            <p class="muted">"Add a PostgreSQL datastore"</p>
+            <div>
+                <h1>"pgconnect"</h1>
+                <p class="muted">"Add a PostgreSQL datastore"</p>
+            </div>
+            <Show when=move || !ui.signed_out.get()>
+                <div class="session">
+                    <button
+                        type="button"
+                        id="sign-out"
+                        class="secondary"
+                        on:click=move |_| sign_out(ui, sign_out_failed)
+                    >
+                        "Sign out"
+                    </button>
+                    {move || sign_out_failed.get().map(|words| view! {
+                        <p class="msg error" role="alert">{words}</p>
+                    })}
+                </div>
+            </Show>
         </header>
         <Show when=move || ui.signed_out.get()>
-            <div class="banner error" role="alert">
-                <p>
-                    "You are not signed in. Open the one-time login link that "
-                    <code>"pgconnect serve"</code>
-                    " printed, or a new one from "
-                    <code>"pgconnect token login-link"</code>
-                    ", then reload this page. "
-                    "Nothing you typed is lost while this page stays open."
-                </p>
+            <div class="banner error" role="alert" id="signed-out">
+                <Show
+                    when=move || ui.left.get()
+                    fallback=|| view! {
+                        <p>
+                            "You are not signed in. Open the one-time login link that "
+                            <code>"pgconnect serve"</code>
+                            " printed, or a new one from "
+                            <code>"pgconnect token login-link"</code>
+                            ", then reload this page. "
+                            "Nothing you typed is lost while this page stays open."
+                        </p>
+                    }
+                >
+                    <p>
+                        "You signed out: this session's token is revoked, so a copy of it no "
+                        "longer works either. To sign in again, open a new login link from "
+                        <code>"pgconnect token login-link"</code>
+                        "."
+                    </p>
+                </Show>
             </div>
         </Show>
         <ol class="steps" aria-label="Progress">

@@ -154,6 +154,8 @@ pub struct Ui {
     pub enrichments: RwSignal<Vec<Value>>,
     /// Not signed in (401 on load).
     pub signed_out: RwSignal<bool>,
+    /// Signed out here, with Sign out (the session's token is revoked).
+    pub left: RwSignal<bool>,
 }
 
 impl Ui {
@@ -173,6 +175,7 @@ impl Ui {
             connections: RwSignal::new(Vec::new()),
             enrichments: RwSignal::new(Vec::new()),
             signed_out: RwSignal::new(false),
+            left: RwSignal::new(false),
         }
     }
 

@@ -519,3 +519,26 @@ test('the Permissions panel and the Request preview follow the form', async () =
   assert.match(await page.textContent('#preview-curl'), /curl .*\/api\/datastores/s);
   await step('panels');
 });
+
+// last: it ends the session
+test('sign out: the session token is revoked, so a copy of the cookie is refused too', async () => {
+  await fresh();
+  await page.fill('#src-name', 'typed before signing out');
+  const cookie = (await context.cookies(URL_)).map((c) => `${c.name}=${c.value}`).join('; ');
+  assert.match(cookie, /pgconnect_session=/);
+  await page.click('#sign-out');
+  await page.waitForSelector('#signed-out');
+  assert.match(await page.textContent('#signed-out'), /You signed out.*token is revoked.*pgconnect token login-link/);
+  assert.equal(await page.locator('#sign-out').count(), 0);
+  assert.equal(await page.inputValue('#src-name'), 'typed before signing out');
+  await step('signed-out-by-user');
+  // the browser dropped the cookie, and the copy taken before is refused by the server
+  assert.deepEqual((await context.cookies(URL_)).filter((c) => c.name === 'pgconnect_session'), []);
+  const r = await fetch(`${URL_}/api/session`, { headers: { cookie } });
+  assert.equal(r.status, 401);
+  assert.equal((await r.json()).error.code, 'auth/token-revoked');
+  // a reload says how to sign in again
+  await page.reload();
+  await page.waitForSelector('#signed-out');
+  assert.match(await page.textContent('#signed-out'), /not signed in.*pgconnect token login-link/);
+});

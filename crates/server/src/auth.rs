@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::registry::crypto::Keys;
+use crate::registry::crypto::{Keys, random_hex};
+use crate::registry::store::TokenRow;
+use crate::registry::{Registry, rfc3339};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "pgconnect_session";
@@ -76,9 +78,41 @@ pub struct Claims {
     pub exp: u64,
     /// Always `pgconnect`.
     pub iss: String,
+    /// The token's id (random), by which it is listed and revoked. Tokens minted before
+    /// revocation existed have none: they stay valid until they expire or the key is rotated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
 }
 
-/// Mints a token.
+impl Claims {
+    /// New claims, issued now, with a random id.
+    pub fn new(sub: &str, role: Role, teams: &[String], ttl: Duration) -> Result<Claims, String> {
+        let iat = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Ok(Claims {
+            sub: sub.to_owned(),
+            role,
+            teams: teams.to_vec(),
+            iat,
+            exp: iat.saturating_add(ttl.as_secs()),
+            iss: ISSUER.to_owned(),
+            jti: Some(random_hex(12).map_err(|e| e.to_string())?),
+        })
+    }
+}
+
+/// Signs `claims` with the current key.
+pub fn sign(keys: &Keys, claims: &Claims) -> Result<String, String> {
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(keys.signing_key()),
+    )
+    .map_err(|e| format!("cannot sign the token: {e}"))
+}
+
+/// Mints a token without recording it (tests; [`issue`] is what the product uses).
 pub fn mint(
     keys: &Keys,
     sub: &str,
@@ -86,24 +120,61 @@ pub fn mint(
     teams: &[String],
     ttl: Duration,
 ) -> Result<String, String> {
-    let iat = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let claims = Claims {
-        sub: sub.to_owned(),
-        role,
-        teams: teams.to_vec(),
-        iat,
-        exp: iat.saturating_add(ttl.as_secs()),
-        iss: ISSUER.to_owned(),
-    };
-    jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(keys.signing_key()),
-    )
-    .map_err(|e| format!("cannot sign the token: {e}"))
+    sign(keys, &Claims::new(sub, role, teams, ttl)?)
 }
+
+/// Which door a token came in by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// `pgconnect token create`.
+    Cli,
+    /// A wizard session opened by a login link.
+    Session,
+}
+
+/// Mints a token and records it in the registry (id, subject, role, teams, times: never the
+/// token), so `pgconnect token list` shows it and `pgconnect token revoke` can end it.
+pub async fn issue(
+    registry: &Registry,
+    kind: TokenKind,
+    sub: &str,
+    role: Role,
+    teams: &[String],
+    ttl: Duration,
+) -> Result<(String, Claims), String> {
+    let claims = Claims::new(sub, role, teams, ttl)?;
+    let token = sign(registry.keys(), &claims)?;
+    let at = |secs: u64| {
+        let secs = i64::try_from(secs).unwrap_or(i64::MAX);
+        time::OffsetDateTime::from_unix_timestamp(secs)
+            .map(rfc3339)
+            .map_err(|e| format!("cannot date the token: {e}"))
+    };
+    let row = TokenRow {
+        jti: claims.jti.clone().unwrap_or_default(),
+        subject: claims.sub.clone(),
+        role: role.as_str().to_owned(),
+        teams: claims.teams.clone(),
+        kind: match kind {
+            TokenKind::Cli => "cli",
+            TokenKind::Session => "session",
+        }
+        .to_owned(),
+        issued_at: at(claims.iat)?,
+        expires_at: at(claims.exp)?,
+        revoked_at: None,
+    };
+    let prune_before = at(claims.iat.saturating_sub(PRUNE_AFTER.as_secs()))?;
+    registry
+        .store()
+        .insert_token(&row, &prune_before)
+        .await
+        .map_err(|e| format!("cannot record the token: {e}"))?;
+    Ok((token, claims))
+}
+
+/// How long an expired token's record is kept (so `token list` still shows it for a while).
+const PRUNE_AFTER: Duration = Duration::from_secs(7 * 86_400);
 
 /// Verifies a token: signature, algorithm (HS256 only), issuer, expiry.
 pub fn verify(keys: &Keys, token: &str) -> Result<Claims, ApiError> {
@@ -174,7 +245,22 @@ impl FromRequestParts<AppState> for Caller {
                 "the request carries no token (Authorization: Bearer … or the session cookie)",
             )
         })?;
-        verify(state.registry.keys(), &token).map(Caller)
+        let claims = verify(state.registry.keys(), &token)?;
+        if let Some(jti) = &claims.jti {
+            let revoked = state
+                .registry
+                .store()
+                .token_revoked(jti)
+                .await
+                .map_err(|e| ApiError::store(&e))?;
+            if revoked {
+                return Err(ApiError::unauthorized(
+                    "auth/token-revoked",
+                    "the token was revoked (signed out, or `pgconnect token revoke`)",
+                ));
+            }
+        }
+        Ok(Caller(claims))
     }
 }
 
@@ -260,6 +346,29 @@ mod tests {
     }
 
     #[test]
+    fn every_token_has_its_own_id_and_tokens_without_one_still_verify() {
+        let keys = Keys::from_master(&[3; 32]);
+        let ids: std::collections::HashSet<String> = (0..50)
+            .map(|_| {
+                let t = mint(&keys, "ci", Role::Viewer, &[], Duration::from_secs(60)).unwrap();
+                verify(&keys, &t).unwrap().jti.unwrap()
+            })
+            .collect();
+        assert_eq!(ids.len(), 50);
+        assert!(ids.iter().all(|id| {
+            id.len() == 24
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        }));
+        // minted before tokens carried ids
+        let mut old = Claims::new("old", Role::Viewer, &[], Duration::from_secs(60)).unwrap();
+        old.jti = None;
+        let t = sign(&keys, &old).unwrap();
+        assert_eq!(verify(&keys, &t).unwrap().jti, None);
+    }
+
+    #[test]
     fn visibility_follows_teams() {
         let claims = |role, teams: &[&str]| {
             Caller(Claims {
@@ -269,6 +378,7 @@ mod tests {
                 iat: 0,
                 exp: 0,
                 iss: ISSUER.into(),
+                jti: None,
             })
         };
         let dev = claims(Role::Developer, &["Finance"]);

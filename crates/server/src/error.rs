@@ -56,6 +56,20 @@ impl ApiError {
         }
     }
 
+    /// Sign-out with a token that has no `jti` (minted before tokens carried one): 409.
+    #[must_use]
+    pub fn token_not_revocable() -> ApiError {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "auth/token-not-revocable",
+            "This token has no id, so it cannot be revoked on its own; it stays valid until it \
+             expires."
+                .to_owned(),
+            "To end it sooner, rotate the server's key (`pgconnect key rotate`), which ends every \
+             token; tokens minted since can be revoked one by one.",
+        )
+    }
+
     /// No token, or a token that does not verify (401).
     #[must_use]
     pub fn unauthorized(code: &'static str, why: &str) -> ApiError {

@@ -177,7 +177,10 @@ pub fn app(state: AppState) -> Router {
             "/api/datastores/{id}/enrichment",
             axum::routing::delete(api::datastores::unlink),
         )
-        .route("/api/session", get(api::session::whoami))
+        .route(
+            "/api/session",
+            get(api::session::whoami).delete(api::session::sign_out),
+        )
         .route("/api/teams", get(api::session::teams))
         .route("/login", get(api::session::login))
         .route(

@@ -40,6 +40,7 @@ use crate::api::views;
         api::catalog::trigger,
         api::catalog::get,
         api::session::whoami,
+        api::session::sign_out,
         api::session::teams,
         api::session::login,
         api::assets::create,

@@ -59,6 +59,7 @@ async fn the_document_is_served_without_a_token_and_names_every_route() {
         "PATCH /api/datastores/{id}/enrichment/{enrichment_id}",
         "DELETE /api/datastores/{id}/enrichment",
         "GET /api/session",
+        "DELETE /api/session",
         "GET /api/teams",
         "GET /login",
         "POST /assets/data",

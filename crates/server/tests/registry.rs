@@ -796,3 +796,176 @@ async fn on_postgres_a_write_waits_for_a_rotation_then_refuses() {
     );
     pool.close().await;
 }
+
+/// Token revocation on `store`, seen by two servers sharing it: a revoked token is refused by
+/// both from the next request on, signing out revokes the session's token and clears its
+/// cookie, a token without an id cannot be signed out (and says so), and long-expired records
+/// are pruned.
+async fn revocation(store: StoreLocation) {
+    use pgconnect_server::auth::{Claims, TokenKind, issue, sign};
+    use std::time::Duration;
+    let a = common::state(Config::new(store.clone(), common::keys())).await;
+    let b = common::state(Config::new(store, common::keys())).await;
+    let (app_a, app_b) = (app(a.clone()), app(b.clone()));
+    let teams = ["qa".to_owned()];
+    let hour = Duration::from_secs(3600);
+    let (token, claims) = issue(
+        a.registry(),
+        TokenKind::Cli,
+        "ci",
+        Role::Developer,
+        &teams,
+        hour,
+    )
+    .await
+    .unwrap();
+    let jti = claims.jti.clone().unwrap();
+    for app in [&app_a, &app_b] {
+        let (status, v) = json_call(app, "GET", "/api/session", Some(&token), &Value::Null).await;
+        assert_eq!(
+            (status, v["role"].as_str()),
+            (StatusCode::OK, Some("developer"))
+        );
+    }
+    let rows = b.registry().store().tokens().await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (
+            rows[0].jti.as_str(),
+            rows[0].subject.as_str(),
+            rows[0].role.as_str(),
+            rows[0].kind.as_str(),
+            rows[0].teams.as_slice(),
+            rows[0].revoked_at.as_deref()
+        ),
+        (jti.as_str(), "ci", "developer", "cli", &teams[..], None)
+    );
+
+    let store_a = a.registry().store();
+    let now = pgconnect_server::registry::now();
+    assert_eq!(
+        store_a
+            .revoke_tokens(std::slice::from_ref(&jti), &now)
+            .await
+            .unwrap(),
+        vec![jti.clone()]
+    );
+    assert!(
+        store_a
+            .revoke_tokens(std::slice::from_ref(&jti), &now)
+            .await
+            .unwrap()
+            .is_empty(),
+        "once"
+    );
+    for app in [&app_a, &app_b] {
+        let (status, v) = json_call(app, "GET", "/api/teams", Some(&token), &Value::Null).await;
+        assert_eq!(
+            (status, v["error"]["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("auth/token-revoked")),
+            "{v}"
+        );
+    }
+    assert_eq!(
+        b.registry().store().tokens().await.unwrap()[0]
+            .revoked_at
+            .as_deref(),
+        Some(now.as_str())
+    );
+
+    // signing out: the caller's own token, on either server
+    let (session, _) = issue(
+        b.registry(),
+        TokenKind::Session,
+        "admin",
+        Role::Admin,
+        &[],
+        hour,
+    )
+    .await
+    .unwrap();
+    let (status, headers, _) = call(
+        &app_a,
+        "DELETE",
+        "/api/session",
+        Some(&session),
+        &[],
+        vec![],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let cookie = headers["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.starts_with("pgconnect_session=;") && cookie.contains("Max-Age=0"),
+        "{cookie}"
+    );
+    let (status, _) = json_call(&app_b, "GET", "/api/session", Some(&session), &Value::Null).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // a token minted before tokens had ids: signing out says it cannot end it, and it lives on
+    let mut old = Claims::new("old", Role::Viewer, &[], hour).unwrap();
+    old.jti = None;
+    let old = sign(a.registry().keys(), &old).unwrap();
+    let (status, v) = json_call(&app_a, "DELETE", "/api/session", Some(&old), &Value::Null).await;
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("auth/token-not-revocable"))
+    );
+    assert!(
+        v["error"]["help"]
+            .as_str()
+            .unwrap()
+            .contains("pgconnect key rotate"),
+        "{v}"
+    );
+    let (status, _) = json_call(&app_a, "GET", "/api/session", Some(&old), &Value::Null).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // records of tokens that expired over a week ago are dropped when the next one is issued
+    let ancient = pgconnect_server::registry::store::TokenRow {
+        jti: "ancient".into(),
+        subject: "x".into(),
+        role: "viewer".into(),
+        teams: vec![],
+        kind: "cli".into(),
+        issued_at: "2020-01-01T00:00:00Z".into(),
+        expires_at: "2020-01-02T00:00:00Z".into(),
+        revoked_at: None,
+    };
+    store_a
+        .insert_token(&ancient, "2000-01-01T00:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!(store_a.tokens().await.unwrap().len(), 3);
+    issue(
+        a.registry(),
+        TokenKind::Cli,
+        "next",
+        Role::Viewer,
+        &[],
+        hour,
+    )
+    .await
+    .unwrap();
+    let left: Vec<String> = store_a
+        .tokens()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.subject)
+        .collect();
+    assert_eq!(left.len(), 3, "{left:?}");
+    assert!(!left.contains(&"x".to_owned()), "{left:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn token_revocation_on_both_stores() {
+    revocation(common::config().store).await;
+    let pg = PgServer::start().unwrap();
+    shop::psql_ok(&pg, "postgres", "CREATE DATABASE tokens").unwrap();
+    let url = format!(
+        "postgres://{SUPERUSER}:{SUPERUSER_PASSWORD}@127.0.0.1:{}/tokens",
+        pg.port()
+    );
+    revocation(StoreLocation::Postgres(url)).await;
+}

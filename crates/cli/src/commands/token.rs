@@ -1,13 +1,16 @@
-//! `pgconnect token create`: mint a bearer token for the server's API.
+//! `pgconnect token`: mint, list and revoke bearer tokens for the server's API, and make wizard
+//! login links. Works on the store directly (like `key rotate`), with the server's key.
 
+use std::future::Future;
 use std::time::Duration;
 
 use pgconnect_server::api::session::new_login_code;
-use pgconnect_server::auth::{Role, mint};
-use pgconnect_server::registry::Registry;
+use pgconnect_server::auth::{Role, TokenKind, issue, verify};
+use pgconnect_server::registry::store::TokenRow;
+use pgconnect_server::registry::{Registry, now};
 
 use crate::commands::store::StoreArgs;
-use crate::output::{Outcome, Unreadable};
+use crate::output::{Format, Outcome, Unreadable, read_input};
 
 /// Bearer tokens for the server's API.
 #[derive(Debug, clap::Subcommand)]
@@ -26,6 +29,44 @@ pub enum Command {
     #[command(after_help = "Examples:
   pgconnect token login-link --data-dir /var/lib/pgconnect --url https://pgconnect.example.com")]
     LoginLink(LoginLinkArgs),
+    /// List the tokens this store's server issued (ids, subjects, roles, teams, expiry, whether
+    /// revoked; never the tokens), wizard sessions included.
+    #[command(
+        after_help = "Examples:\n  pgconnect token list --data-dir /var/lib/pgconnect\n  pgconnect token list --format json"
+    )]
+    List(ListArgs),
+    /// Revoke tokens: the server refuses them from the next request on (HTTP 401
+    /// `auth/token-revoked`). Give ids from `token list`, `--subject`, or `-` to read a token
+    /// itself from stdin.
+    #[command(after_help = "Examples:
+  pgconnect token revoke 5f0c3a9e81d24b7c6a1e09f3
+  pgconnect token revoke --subject ci-pipeline
+  printf '%s' \"$LEAKED_TOKEN\" | pgconnect token revoke -")]
+    Revoke(RevokeArgs),
+}
+
+/// `token list`.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Also the expired and revoked ones (kept a week after they expire).
+    #[arg(long)]
+    all: bool,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// `token revoke`.
+#[derive(Debug, clap::Args)]
+pub struct RevokeArgs {
+    /// Token ids (the ID column of `token list`), or `-` for a token read from stdin.
+    ids: Vec<String>,
+    /// Every active token with this subject (`token create --subject`).
+    #[arg(long)]
+    subject: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 /// `token login-link`.
@@ -61,7 +102,194 @@ pub fn run(command: &Command) -> Result<Outcome, Unreadable> {
     match command {
         Command::Create(args) => create(args),
         Command::LoginLink(args) => login_link(args),
+        Command::List(args) => list(args),
+        Command::Revoke(args) => revoke(args),
     }
+}
+
+/// Opens the registry at `store`, runs `work` on it, closes it.
+fn with_registry<T, F>(store: &StoreArgs, work: impl FnOnce(Registry) -> F) -> Result<T, Unreadable>
+where
+    F: Future<Output = (Registry, Result<T, Unreadable>)>,
+{
+    let location = store.location()?;
+    let keys = store.keys()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Unreadable(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        let registry = Registry::open(&location, keys).await.map_err(Unreadable)?;
+        let (registry, result) = work(registry).await;
+        registry.store().close().await;
+        result
+    })
+}
+
+/// A token's state now: `active`, `expired` or `revoked`.
+fn status(row: &TokenRow, now: &str) -> &'static str {
+    if row.revoked_at.is_some() {
+        "revoked"
+    } else if row.expires_at.as_str() <= now {
+        "expired"
+    } else {
+        "active"
+    }
+}
+
+fn list(args: &ListArgs) -> Result<Outcome, Unreadable> {
+    let rows = with_registry(&args.store, |registry| async move {
+        let rows = registry
+            .store()
+            .tokens()
+            .await
+            .map_err(|e| Unreadable(e.to_string()));
+        (registry, rows)
+    })?;
+    let now = now();
+    let rows: Vec<(&TokenRow, &str)> = rows
+        .iter()
+        .map(|r| (r, status(r, &now)))
+        .filter(|(_, s)| args.all || *s == "active")
+        .collect();
+    if args.format == Format::Json {
+        let json: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(r, s)| {
+                let mut v = serde_json::to_value(r).unwrap_or_default();
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("status".to_owned(), (*s).into());
+                }
+                v
+            })
+            .collect();
+        return Ok(Outcome::ok(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        )));
+    }
+    if rows.is_empty() {
+        return Ok(Outcome::ok(format!(
+            "No {}tokens.\n",
+            if args.all { "" } else { "active " }
+        )));
+    }
+    let table: Vec<[String; 7]> = rows
+        .iter()
+        .map(|(r, s)| {
+            [
+                r.jti.clone(),
+                r.kind.clone(),
+                r.subject.clone(),
+                r.role.clone(),
+                if r.teams.is_empty() {
+                    "-".to_owned()
+                } else {
+                    r.teams.join(",")
+                },
+                r.expires_at.clone(),
+                r.revoked_at
+                    .as_ref()
+                    .map_or_else(|| (*s).to_owned(), |at| format!("revoked {at}")),
+            ]
+        })
+        .collect();
+    let header = [
+        "ID", "KIND", "SUBJECT", "ROLE", "TEAMS", "EXPIRES", "STATUS",
+    ];
+    let mut widths = header.map(str::len);
+    for row in &table {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(header.map(str::to_owned)).chain(table) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    Ok(Outcome::ok(out))
+}
+
+fn revoke(args: &RevokeArgs) -> Result<Outcome, Unreadable> {
+    if args.ids.is_empty() && args.subject.is_none() {
+        return Err(Unreadable(
+            "say which tokens: ids from `pgconnect token list`, --subject NAME, or - to read a \
+             token from stdin"
+                .to_owned(),
+        ));
+    }
+    let keys = args.store.keys()?;
+    let mut ids = Vec::new();
+    for id in &args.ids {
+        if id == "-" {
+            let text = read_input("-")?;
+            let claims = verify(&keys, text.trim())
+                .map_err(|e| Unreadable(format!("the token on stdin: {}", e.message)))?;
+            ids.push(claims.jti.ok_or_else(|| {
+                Unreadable(
+                    "the token on stdin has no id (it was minted before tokens carried one), so \
+                     it cannot be revoked on its own: `pgconnect key rotate` ends every token"
+                        .to_owned(),
+                )
+            })?);
+        } else {
+            ids.push(id.clone());
+        }
+    }
+    let subject = args.subject.clone();
+    let (revoked, known) = with_registry(&args.store, |registry| async move {
+        let result = async {
+            let rows = registry.store().tokens().await?;
+            let now = now();
+            if let Some(subject) = &subject {
+                ids.extend(
+                    rows.iter()
+                        .filter(|r| &r.subject == subject && status(r, &now) == "active")
+                        .map(|r| r.jti.clone()),
+                );
+            }
+            let unknown: Vec<&String> = ids
+                .iter()
+                .filter(|id| !rows.iter().any(|r| &r.jti == *id))
+                .collect();
+            if let Some(id) = unknown.first() {
+                return Ok(Err(Unreadable(format!(
+                    "no token has the id {id:?} in this store (`pgconnect token list --all` \
+                     shows them; is this the server's --data-dir or --store?)"
+                ))));
+            }
+            let revoked = registry.store().revoke_tokens(&ids, &now).await?;
+            Ok(Ok((revoked, ids)))
+        }
+        .await
+        .unwrap_or_else(|e: pgconnect_server::registry::store::StoreError| {
+            Err(Unreadable(e.to_string()))
+        });
+        (registry, result)
+    })?;
+    let mut out = String::new();
+    let mut stderr = String::new();
+    if known.is_empty() {
+        stderr.push_str("No active token matches; nothing was revoked.\n");
+    }
+    for id in &known {
+        if revoked.contains(id) {
+            out.push_str(&format!("revoked {id}\n"));
+        } else {
+            stderr.push_str(&format!("{id} was revoked already\n"));
+        }
+    }
+    Ok(Outcome {
+        stdout: out,
+        stderr,
+        failed: false,
+    })
 }
 
 fn login_link(args: &LoginLinkArgs) -> Result<Outcome, Unreadable> {
@@ -101,25 +329,32 @@ fn create(args: &CreateArgs) -> Result<Outcome, Unreadable> {
     if args.days == 0 || args.days > 3650 {
         return Err(Unreadable("--days must be between 1 and 3650".to_owned()));
     }
-    let keys = args.store.keys()?;
-    let token = mint(
-        &keys,
-        &args.subject,
-        role,
-        &args.teams,
-        Duration::from_secs(args.days * 86_400),
-    )
-    .map_err(Unreadable)?;
+    let subject = args.subject.clone();
+    let teams = args.teams.clone();
+    let ttl = Duration::from_secs(args.days * 86_400);
+    let (token, id, key) = with_registry(&args.store, |registry| async move {
+        let issued = issue(&registry, TokenKind::Cli, &subject, role, &teams, ttl)
+            .await
+            .map(|(token, claims)| {
+                (
+                    token,
+                    claims.jti.unwrap_or_default(),
+                    registry.keys().id().to_owned(),
+                )
+            })
+            .map_err(Unreadable);
+        (registry, issued)
+    })?;
     let teams = if args.teams.is_empty() {
         "no team (sees Public datastores)".to_owned()
     } else {
         format!("teams {}", args.teams.join(", "))
     };
     Ok(Outcome::ok(format!(
-        "A {} token for {:?}, {teams}, valid {} days (key {}):\n{token}\n",
+        "A {} token for {:?}, {teams}, valid {} days (key {key}, id {id}; \
+         `pgconnect token revoke {id}` ends it):\n{token}\n",
         role.as_str(),
         args.subject,
         args.days,
-        keys.id()
     )))
 }

@@ -1,7 +1,7 @@
 //! The browser session: a one-time login link becomes an HttpOnly cookie holding an admin token;
 //! `GET /api/session` tells the wizard who it is; `GET /api/teams` lists the teams it can use.
 
-use crate::api::views::{SessionView, StoreFailed, Unauthorized};
+use crate::api::views::{Conflict, SessionView, StoreFailed, Unauthorized};
 use std::time::Duration;
 
 use axum::Json;
@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::store_error;
 use crate::AppState;
-use crate::auth::{COOKIE, Caller, PUBLIC, Role, mint};
+use crate::auth::{COOKIE, Caller, PUBLIC, Role, TokenKind, issue};
 use crate::error::ApiError;
 use crate::registry::crypto::{random_token, sha256_hex};
 use crate::registry::{Registry, now, rfc3339};
@@ -83,14 +83,18 @@ pub async fn login(
         )
             .into_response();
     }
-    let Ok(token) = mint(
-        state.registry.keys(),
+    let token = match issue(
+        &state.registry,
+        TokenKind::Session,
         "admin",
         Role::Admin,
         &[PUBLIC.to_owned()],
         SESSION_TTL,
-    ) else {
-        return ApiError::store(&"cannot sign a session token").into_response();
+    )
+    .await
+    {
+        Ok((token, _)) => token,
+        Err(e) => return ApiError::store(&e).into_response(),
     };
     let cookie = format!(
         "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
@@ -125,6 +129,46 @@ pub async fn whoami(caller: Caller) -> Response {
         expires: c.exp,
     })
     .into_response()
+}
+
+/// `DELETE /api/session`: signs out. The caller's token is revoked (it is refused from now on,
+/// wherever a copy of it is) and the session cookie is cleared.
+#[utoipa::path(
+    delete,
+    operation_id = "signOut",
+    path = "/api/session",
+    tag = "session",
+    summary = "Sign out: revoke the caller's token and clear the session cookie",
+    responses(
+        (status = 204, description = "Revoked; the cookie is cleared", headers(
+            ("Set-Cookie" = String, description = "`pgconnect_session` emptied, Max-Age=0"),
+        )),
+        (status = 401, response = Unauthorized),
+        (status = 409, response = Conflict),
+        (status = 503, response = StoreFailed),
+    ),
+)]
+pub async fn sign_out(State(state): State<AppState>, caller: Caller) -> Response {
+    let mut response = match &caller.0.jti {
+        Some(jti) => match state
+            .registry
+            .store()
+            .revoke_tokens(std::slice::from_ref(jti), &now())
+            .await
+        {
+            Ok(_) => {
+                tracing::info!(kind = "sign-out", "token revoked");
+                StatusCode::NO_CONTENT.into_response()
+            }
+            Err(e) => return store_error(e).into_response(),
+        },
+        None => ApiError::token_not_revocable().into_response(),
+    };
+    let cleared = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    if let Ok(v) = HeaderValue::from_str(&cleared) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    response
 }
 
 /// `GET /api/teams`: the teams the caller may give a datastore (an admin: every team in use).

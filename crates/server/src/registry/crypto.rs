@@ -389,6 +389,14 @@ pub fn random_token(bytes: usize) -> Result<String, KeyError> {
     Ok(URL_SAFE_NO_PAD.encode(buf))
 }
 
+/// Random bytes as lowercase hex (token ids: safe to type and to pass as a command-line argument,
+/// which a leading `-` of base64 is not).
+pub fn random_hex(bytes: usize) -> Result<String, KeyError> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|e| KeyError::Random(e.to_string()))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// SHA-256 of `text`, hex (how login codes are stored).
 #[must_use]
 pub fn sha256_hex(text: &str) -> String {

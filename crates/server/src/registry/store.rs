@@ -240,16 +240,30 @@ pub struct Store {
     backend: Backend,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "registry",
-    include_str!("../../migrations/sqlite/0001_registry.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "registry",
-    include_str!("../../migrations/postgres/0001_registry.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "registry",
+        include_str!("../../migrations/sqlite/0001_registry.sql"),
+    ),
+    (
+        2,
+        "tokens",
+        include_str!("../../migrations/sqlite/0002_tokens.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "registry",
+        include_str!("../../migrations/postgres/0001_registry.sql"),
+    ),
+    (
+        2,
+        "tokens",
+        include_str!("../../migrations/postgres/0002_tokens.sql"),
+    ),
+];
 
 impl Store {
     /// A write transaction. On SQLite it takes the write lock at `BEGIN` (`IMMEDIATE`): a
@@ -737,6 +751,112 @@ impl Store {
         .await?;
         Ok(done.rows_affected() == 1)
     }
+
+    // ----- issued tokens -----
+
+    /// Records an issued token, and forgets tokens that expired more than a week ago (`now` and
+    /// `prune_before` are RFC 3339, which sorts as text).
+    pub async fn insert_token(&self, token: &TokenRow, prune_before: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM tokens WHERE expires_at < $1")
+            .bind(prune_before.to_owned())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO tokens (jti, subject, role, teams, kind, issued_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(token.jti.clone())
+        .bind(token.subject.clone())
+        .bind(token.role.clone())
+        .bind(serde_json::to_string(&token.teams).unwrap_or_else(|_| "[]".to_owned()))
+        .bind(token.kind.clone())
+        .bind(token.issued_at.clone())
+        .bind(token.expires_at.clone())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every recorded token, oldest first.
+    pub async fn tokens(&self) -> Result<Vec<TokenRow>> {
+        sqlx::query(
+            "SELECT jti, subject, role, teams, kind, issued_at, expires_at, revoked_at \
+             FROM tokens ORDER BY issued_at, jti",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(token_row)
+        .collect()
+    }
+
+    /// Revokes the tokens with these ids; the ids this call revoked (not those unknown or
+    /// revoked before).
+    pub async fn revoke_tokens(&self, jtis: &[String], now: &str) -> Result<Vec<String>> {
+        let mut tx = self.begin().await?;
+        let mut revoked = Vec::new();
+        for jti in jtis {
+            let done = sqlx::query(
+                "UPDATE tokens SET revoked_at = $1 WHERE jti = $2 AND revoked_at IS NULL",
+            )
+            .bind(now.to_owned())
+            .bind(jti.clone())
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 1 {
+                revoked.push(jti.clone());
+            }
+        }
+        tx.commit().await?;
+        Ok(revoked)
+    }
+
+    /// True when the token with this id was revoked.
+    pub async fn token_revoked(&self, jti: &str) -> Result<bool> {
+        let row =
+            sqlx::query("SELECT 1 AS one FROM tokens WHERE jti = $1 AND revoked_at IS NOT NULL")
+                .bind(jti.to_owned())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.is_some())
+    }
+}
+
+/// An issued token as recorded (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TokenRow {
+    /// Its `jti` claim.
+    pub jti: String,
+    /// Its `sub` claim.
+    pub subject: String,
+    /// `admin`, `developer` or `viewer`.
+    pub role: String,
+    /// Its teams.
+    pub teams: Vec<String>,
+    /// `cli` (`pgconnect token create`) or `session` (a wizard login).
+    pub kind: String,
+    /// RFC 3339.
+    pub issued_at: String,
+    /// RFC 3339.
+    pub expires_at: String,
+    /// RFC 3339, when revoked.
+    pub revoked_at: Option<String>,
+}
+
+fn token_row(r: &AnyRow) -> Result<TokenRow> {
+    let teams: String = r.try_get("teams")?;
+    Ok(TokenRow {
+        jti: r.try_get("jti")?,
+        subject: r.try_get("subject")?,
+        role: r.try_get("role")?,
+        teams: serde_json::from_str(&teams).unwrap_or_default(),
+        kind: r.try_get("kind")?,
+        issued_at: r.try_get("issued_at")?,
+        expires_at: r.try_get("expires_at")?,
+        revoked_at: r.try_get("revoked_at")?,
+    })
 }
 
 /// A datastore's connection: stored, or written with it.
@@ -943,10 +1063,10 @@ mod tests {
                 .replace("BIGINT", "INTEGER")
                 .replace("BYTEA", "BLOB")
         };
-        assert_eq!(
-            normalise(SQLITE_MIGRATIONS[0].2),
-            normalise(POSTGRES_MIGRATIONS[0].2)
-        );
         assert_eq!(SQLITE_MIGRATIONS.len(), POSTGRES_MIGRATIONS.len());
+        for (lite, pg) in SQLITE_MIGRATIONS.iter().zip(POSTGRES_MIGRATIONS) {
+            assert_eq!((lite.0, lite.1), (pg.0, pg.1));
+            assert_eq!(normalise(lite.2), normalise(pg.2), "migration {}", lite.0);
+        }
     }
 }
