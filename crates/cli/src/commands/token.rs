@@ -15,7 +15,8 @@ use crate::output::{Format, Outcome, Unreadable, read_input};
 /// Bearer tokens for the server's API.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Mint a token (JWT, HS256) signed with the server's key; printed alone on the last line.
+    /// Mint a token (JWT, HS256) signed with the server's key and recorded in its store, so it
+    /// can be listed and revoked; printed alone on the last line.
     ///
     /// The key is PGCONNECT_SECRET_KEY, or the key file in the data directory (the same one
     /// `pgconnect serve --data-dir` uses; created when absent).
