@@ -23,9 +23,26 @@ enum Screen {
     Saved(i64),
 }
 
-/// Loads teams, connections and enrichment datastores.
+/// "admin, until 09:03" from `GET /api/session` (the end in the browser's local time).
+fn who(session: &Value) -> Option<String> {
+    let sub = session.get("sub")?.as_str()?;
+    let role = session.get("role")?.as_str()?;
+    let expires = session.get("expires")?.as_f64()?;
+    let end = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(expires * 1000.0));
+    let until = format!("{:02}:{:02}", end.get_hours(), end.get_minutes());
+    Some(if sub == role {
+        format!("Signed in as {role}, until {until}")
+    } else {
+        format!("Signed in as {sub} ({role}), until {until}")
+    })
+}
+
+/// Loads who is signed in, teams, connections and enrichment datastores.
 fn load(ui: Ui) {
     leptos::task::spawn_local(async move {
+        if let Ok(s) = api::get::<Value>("/api/session").await {
+            ui.who.set(who(&s));
+        }
         match api::get::<Vec<String>>("/api/teams").await {
             Ok(t) => {
                 ui.signed_out.set(false);
@@ -90,6 +107,7 @@ pub fn App() -> impl IntoView {
             </div>
             <Show when=move || !ui.signed_out.get()>
                 <div class="session">
+                    {move || ui.who.get().map(|w| view! { <span class="muted" id="who">{w}</span> " " })}
                     <button
                         type="button"
                         id="sign-out"

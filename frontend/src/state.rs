@@ -156,6 +156,8 @@ pub struct Ui {
     pub signed_out: RwSignal<bool>,
     /// Signed out here, with Sign out (the session's token is revoked).
     pub left: RwSignal<bool>,
+    /// `GET /api/session`: who is signed in and until when, in words.
+    pub who: RwSignal<Option<String>>,
 }
 
 impl Ui {
@@ -176,6 +178,7 @@ impl Ui {
             enrichments: RwSignal::new(Vec::new()),
             signed_out: RwSignal::new(false),
             left: RwSignal::new(false),
+            who: RwSignal::new(None),
         }
     }
 

@@ -526,6 +526,13 @@ test('sign out: the session token is revoked, so a copy of the cookie is refused
   await page.fill('#src-name', 'typed before signing out');
   const cookie = (await context.cookies(URL_)).map((c) => `${c.name}=${c.value}`).join('; ');
   assert.match(cookie, /pgconnect_session=/);
+  // who is signed in, and until when (the session's 12 hours, in the browser's time)
+  const until = await page.evaluate(async () => {
+    const { expires } = await (await fetch('/api/session')).json();
+    const d = new Date(expires * 1000);
+    return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  });
+  assert.equal((await page.textContent('#who')).trim(), `Signed in as admin, until ${until}`);
   await page.click('#sign-out');
   await page.waitForSelector('#signed-out');
   assert.match(await page.textContent('#signed-out'), /You signed out.*token is revoked.*pgconnect token login-link/);
