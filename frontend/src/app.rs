@@ -124,26 +124,22 @@ pub fn App() -> impl IntoView {
         </header>
         <Show when=move || ui.signed_out.get()>
             <div class="banner error" role="alert" id="signed-out">
-                <Show
-                    when=move || ui.left.get()
-                    fallback=|| view! {
-                        <p>
-                            "You are not signed in. Open the one-time login link that "
-                            <code>"pgconnect serve"</code>
-                            " printed, or a new one from "
-                            <code>"pgconnect token login-link"</code>
-                            ", then reload this page. "
-                            "Nothing you typed is lost while this page stays open."
-                        </p>
-                    }
-                >
-                    <p>
-                        "You signed out: this session's token is revoked, so a copy of it no "
-                        "longer works either. To sign in again, open a new login link from "
-                        <code>"pgconnect token login-link"</code>
+                <p>
+                    {move || if ui.left.get() {
+                        "You signed out: this session's token is revoked, so a copy of it no \
+                         longer works either. To sign in again, open a new login link from "
+                    } else {
+                        "You are not signed in. Open the one-time login link the server printed, \
+                         or a new one from "
+                    }}
+                    <code>"pgconnect token login-link"</code>
+                    {move || if ui.left.get() {
                         "."
-                    </p>
-                </Show>
+                    } else {
+                        ", then reload this page. Nothing you typed is lost while this page stays \
+                         open."
+                    }}
+                </p>
             </div>
         </Show>
         <ol class="steps" aria-label="Progress">
