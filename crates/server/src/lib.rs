@@ -182,6 +182,11 @@ pub fn app(state: AppState) -> Router {
             get(api::session::whoami).delete(api::session::sign_out),
         )
         .route("/api/teams", get(api::session::teams))
+        .route("/api/tokens", get(api::tokens::list))
+        .route(
+            "/api/tokens/{id}",
+            axum::routing::delete(api::tokens::revoke),
+        )
         .route("/login", get(api::session::login))
         .route(
             "/assets/data",

@@ -42,6 +42,8 @@ use crate::api::views;
         api::session::whoami,
         api::session::sign_out,
         api::session::teams,
+        api::tokens::list,
+        api::tokens::revoke,
         api::session::login,
         api::assets::create,
         api::assets::list,

@@ -902,6 +902,97 @@ async fn revocation(store: StoreLocation) {
     let (status, _) = json_call(&app_b, "GET", "/api/session", Some(&session), &Value::Null).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
+    // the admin API: list (never a token), revoke one; others may not
+    let (admin_token, _) = issue(a.registry(), TokenKind::Cli, "ops", Role::Admin, &[], hour)
+        .await
+        .unwrap();
+    let (viewer_token, viewer) = issue(
+        a.registry(),
+        TokenKind::Cli,
+        "pipeline",
+        Role::Viewer,
+        &teams,
+        hour,
+    )
+    .await
+    .unwrap();
+    let viewer_id = viewer.jti.unwrap();
+    let (status, listed) = json_call(
+        &app_b,
+        "GET",
+        "/api/tokens",
+        Some(&admin_token),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let text = listed.to_string();
+    for t in [&token, &session, &admin_token, &viewer_token] {
+        assert!(!text.contains(t.as_str()));
+    }
+    let statuses: Vec<(&str, &str, &str)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["subject"].as_str().unwrap(),
+                t["kind"].as_str().unwrap(),
+                t["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("ci", "cli", "revoked"),
+        ("admin", "session", "revoked"),
+        ("ops", "cli", "active"),
+        ("pipeline", "cli", "active"),
+    ] {
+        assert!(statuses.contains(&expected), "{expected:?} in {statuses:?}");
+    }
+    let (status, v) = json_call(
+        &app_a,
+        "GET",
+        "/api/tokens",
+        Some(&viewer_token),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    let revoke = format!("/api/tokens/{viewer_id}");
+    let (status, _) = json_call(&app_a, "DELETE", &revoke, Some(&viewer_token), &Value::Null).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a viewer cannot revoke, even its own by this route"
+    );
+    for _ in 0..2 {
+        let (status, v) =
+            json_call(&app_a, "DELETE", &revoke, Some(&admin_token), &Value::Null).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{v}");
+    }
+    let (status, _) = json_call(
+        &app_b,
+        "GET",
+        "/api/session",
+        Some(&viewer_token),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, v) = json_call(
+        &app_a,
+        "DELETE",
+        "/api/tokens/0123456789abcdef01234567",
+        Some(&admin_token),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("registry/not-found"))
+    );
+
     // a token minted before tokens had ids: signing out says it cannot end it, and it lives on
     let mut old = Claims::new("old", Role::Viewer, &[], hour).unwrap();
     old.jti = None;
@@ -936,7 +1027,7 @@ async fn revocation(store: StoreLocation) {
         .insert_token(&ancient, "2000-01-01T00:00:00Z")
         .await
         .unwrap();
-    assert_eq!(store_a.tokens().await.unwrap().len(), 3);
+    assert_eq!(store_a.tokens().await.unwrap().len(), 5);
     issue(
         a.registry(),
         TokenKind::Cli,
@@ -954,7 +1045,7 @@ async fn revocation(store: StoreLocation) {
         .into_iter()
         .map(|r| r.subject)
         .collect();
-    assert_eq!(left.len(), 3, "{left:?}");
+    assert_eq!(left.len(), 5, "{left:?}");
     assert!(!left.contains(&"x".to_owned()), "{left:?}");
 }
 

@@ -127,17 +127,6 @@ where
     })
 }
 
-/// A token's state now: `active`, `expired` or `revoked`.
-fn status(row: &TokenRow, now: &str) -> &'static str {
-    if row.revoked_at.is_some() {
-        "revoked"
-    } else if row.expires_at.as_str() <= now {
-        "expired"
-    } else {
-        "active"
-    }
-}
-
 fn list(args: &ListArgs) -> Result<Outcome, Unreadable> {
     let rows = with_registry(&args.store, |registry| async move {
         let rows = registry
@@ -150,7 +139,7 @@ fn list(args: &ListArgs) -> Result<Outcome, Unreadable> {
     let now = now();
     let rows: Vec<(&TokenRow, &str)> = rows
         .iter()
-        .map(|r| (r, status(r, &now)))
+        .map(|r| (r, r.status(&now)))
         .filter(|(_, s)| args.all || *s == "active")
         .collect();
     if args.format == Format::Json {
@@ -251,7 +240,7 @@ fn revoke(args: &RevokeArgs) -> Result<Outcome, Unreadable> {
             if let Some(subject) = &subject {
                 ids.extend(
                     rows.iter()
-                        .filter(|r| &r.subject == subject && status(r, &now) == "active")
+                        .filter(|r| &r.subject == subject && r.status(&now) == "active")
                         .map(|r| r.jti.clone()),
                 );
             }

@@ -1,4 +1,5 @@
-//! The registry's routes: connections and datastores (Qualytics), assets (CRAFT), the session.
+//! The registry's routes: connections and datastores (Qualytics), assets (CRAFT), the session,
+//! tokens.
 //!
 //! Each handler: authenticate ([`Caller`]), read the body into JSON (one error path for syntax,
 //! size and reading), validate with the core (422 with its report), check role and teams, then
@@ -9,6 +10,7 @@ pub mod catalog;
 pub mod connections;
 pub mod datastores;
 pub mod session;
+pub mod tokens;
 pub mod views;
 
 use axum::body::Bytes;

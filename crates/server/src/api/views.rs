@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{ToResponse, ToSchema};
 
 use crate::error::ApiError;
-use crate::registry::store::{CatalogRow, ConnectionRow, DatastoreRow};
+use crate::registry::store::{CatalogRow, ConnectionRow, DatastoreRow, TokenRow};
 use crate::registry::{PASSWORD, VAULT_CREDENTIALS};
 
 /// A stored connection's settings as saved (the password and vault credentials are never part
@@ -257,6 +257,49 @@ pub struct SessionView {
     pub teams: Vec<String>,
     /// Expiry, Unix seconds.
     pub expires: u64,
+}
+
+/// A token the server issued (`GET /api/tokens`): never the token itself.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TokenView {
+    /// Its id (the `jti` claim): what `DELETE /api/tokens/{id}` and `pgconnect token revoke`
+    /// take.
+    pub id: String,
+    /// Who it is for.
+    pub subject: String,
+    /// `viewer`, `developer` or `admin`.
+    pub role: String,
+    /// Its teams.
+    pub teams: Vec<String>,
+    /// `cli` (`pgconnect token create`) or `session` (a wizard login).
+    pub kind: String,
+    /// RFC 3339.
+    pub issued_at: String,
+    /// RFC 3339.
+    pub expires_at: String,
+    /// RFC 3339, once revoked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+    /// `active`, `expired` or `revoked`.
+    pub status: String,
+}
+
+impl TokenView {
+    /// The view of a recorded token, its status as of `now`.
+    #[must_use]
+    pub fn of(row: TokenRow, now: &str) -> TokenView {
+        TokenView {
+            status: row.status(now).to_owned(),
+            id: row.jti,
+            subject: row.subject,
+            role: row.role,
+            teams: row.teams,
+            kind: row.kind,
+            issued_at: row.issued_at,
+            expires_at: row.expires_at,
+            revoked_at: row.revoked_at,
+        }
+    }
 }
 
 /// `GET /healthz`.

@@ -813,6 +813,20 @@ impl Store {
         Ok(revoked)
     }
 
+    /// The recorded token with this id.
+    pub async fn token(&self, jti: &str) -> Result<Option<TokenRow>> {
+        sqlx::query(
+            "SELECT jti, subject, role, teams, kind, issued_at, expires_at, revoked_at \
+             FROM tokens WHERE jti = $1",
+        )
+        .bind(jti.to_owned())
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(token_row)
+        .transpose()
+    }
+
     /// True when the token with this id was revoked.
     pub async fn token_revoked(&self, jti: &str) -> Result<bool> {
         let row =
@@ -843,6 +857,20 @@ pub struct TokenRow {
     pub expires_at: String,
     /// RFC 3339, when revoked.
     pub revoked_at: Option<String>,
+}
+
+impl TokenRow {
+    /// Its state at `now` (RFC 3339): `active`, `expired` or `revoked`.
+    #[must_use]
+    pub fn status(&self, now: &str) -> &'static str {
+        if self.revoked_at.is_some() {
+            "revoked"
+        } else if self.expires_at.as_str() <= now {
+            "expired"
+        } else {
+            "active"
+        }
+    }
 }
 
 fn token_row(r: &AnyRow) -> Result<TokenRow> {
