@@ -177,7 +177,7 @@ fn revoked_tokens_are_refused_from_the_next_request_on() {
         all.iter()
             .all(|t| t["status"] == "revoked" && t["revoked_at"].is_string())
     );
-    let first = all.iter().find(|t| t["jti"] == ci1.as_str()).unwrap();
+    let first = all.iter().find(|t| t["id"] == ci1.as_str()).unwrap();
     assert_eq!(
         (
             &first["subject"],

@@ -5,8 +5,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use pgconnect_server::api::session::new_login_code;
+use pgconnect_server::api::views::TokenView;
 use pgconnect_server::auth::{Role, TokenKind, issue, verify};
-use pgconnect_server::registry::store::TokenRow;
 use pgconnect_server::registry::{Registry, now};
 
 use crate::commands::store::StoreArgs;
@@ -137,50 +137,39 @@ fn list(args: &ListArgs) -> Result<Outcome, Unreadable> {
         (registry, rows)
     })?;
     let now = now();
-    let rows: Vec<(&TokenRow, &str)> = rows
-        .iter()
-        .map(|r| (r, r.status(&now)))
-        .filter(|(_, s)| args.all || *s == "active")
+    let views: Vec<TokenView> = rows
+        .into_iter()
+        .map(|r| TokenView::of(r, &now))
+        .filter(|v| args.all || v.status == "active")
         .collect();
     if args.format == Format::Json {
-        let json: Vec<serde_json::Value> = rows
-            .iter()
-            .map(|(r, s)| {
-                let mut v = serde_json::to_value(r).unwrap_or_default();
-                if let Some(o) = v.as_object_mut() {
-                    o.insert("status".to_owned(), (*s).into());
-                }
-                v
-            })
-            .collect();
+        // the same JSON as GET /api/tokens
         return Ok(Outcome::ok(format!(
             "{}\n",
-            serde_json::to_string_pretty(&json).unwrap_or_default()
+            serde_json::to_string_pretty(&views).unwrap_or_default()
         )));
     }
-    if rows.is_empty() {
+    if views.is_empty() {
         return Ok(Outcome::ok(format!(
             "No {}tokens.\n",
             if args.all { "" } else { "active " }
         )));
     }
-    let table: Vec<[String; 7]> = rows
-        .iter()
-        .map(|(r, s)| {
+    let table: Vec<[String; 7]> = views
+        .into_iter()
+        .map(|v| {
             [
-                r.jti.clone(),
-                r.kind.clone(),
-                r.subject.clone(),
-                r.role.clone(),
-                if r.teams.is_empty() {
+                v.id,
+                v.kind,
+                v.subject,
+                v.role,
+                if v.teams.is_empty() {
                     "-".to_owned()
                 } else {
-                    r.teams.join(",")
+                    v.teams.join(",")
                 },
-                r.expires_at.clone(),
-                r.revoked_at
-                    .as_ref()
-                    .map_or_else(|| (*s).to_owned(), |at| format!("revoked {at}")),
+                v.expires_at,
+                v.revoked_at.map_or(v.status, |at| format!("revoked {at}")),
             ]
         })
         .collect();
