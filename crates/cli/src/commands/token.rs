@@ -280,17 +280,9 @@ fn login_link(args: &LoginLinkArgs) -> Result<Outcome, Unreadable> {
             args.url
         )));
     }
-    let location = args.store.location()?;
-    let keys = args.store.keys()?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Unreadable(format!("cannot start the async runtime: {e}")))?;
-    let code = runtime.block_on(async {
-        let registry = Registry::open(&location, keys).await.map_err(Unreadable)?;
+    let code = with_registry(&args.store, |registry| async move {
         let code = new_login_code(&registry).await.map_err(Unreadable);
-        registry.store().close().await;
-        code
+        (registry, code)
     })?;
     Ok(Outcome::ok(format!(
         "A one-time login link for the wizard (admin session; valid 24 hours, usable once):\n\
