@@ -1,6 +1,7 @@
-//! The page: the source datastore (steps 1–3), Next to the enrichment step (4), Finish (5), the
-//! success dialog and the datastore's page; beside them the Permissions panel and the Request
-//! preview.
+//! The page: the wizard — the source datastore (steps 1–3), Next to the enrichment step (4),
+//! Finish (5) and the success dialog, with the Permissions panel and the Request preview beside
+//! them —, the list of datastores and a datastore's page, one at a time as the URL's fragment
+//! says (`route`).
 
 use leptos::prelude::*;
 use serde_json::Value;
@@ -8,19 +9,41 @@ use serde_json::Value;
 use crate::api::{self, Failure, text};
 use crate::datastore::DatastoreFields;
 use crate::fields::{focus_first_error, refusal_list};
+use crate::list::DatastoreList;
 use crate::page::DatastorePage;
 use crate::panels::{Permissions, RequestPreview};
+use crate::route::Route;
 use crate::state::{EnrichMode, Form, TestRun, Ui, Which};
 
 /// Where the wizard is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Screen {
+enum Step {
     /// Steps 1–3.
     Source,
     /// Step 4.
     Enrichment,
-    /// The saved datastore's page.
-    Saved(i64),
+}
+
+/// The route in the address bar now.
+fn current_route() -> Route {
+    Route::parse(&window().location().hash().unwrap_or_default())
+}
+
+/// Goes to `route`: the address bar changes, and the page follows on its `hashchange` (so Back
+/// and Forward work the same way).
+pub fn go(route: Route) {
+    let _ = window().location().set_hash(&route.href());
+}
+
+/// Empties the wizard for the next datastore (after one is saved).
+fn reset(ui: Ui, step: RwSignal<Step>) {
+    ui.form.set(Form::default());
+    ui.source_test.set(TestRun::default());
+    ui.enrichment_test.set(TestRun::default());
+    ui.touched.set(Default::default());
+    ui.show_all.set(false);
+    step.set(Step::Source);
+    load(ui);
 }
 
 /// "admin, until 09:03" from `GET /api/session` (the end in the browser's local time).
@@ -79,11 +102,14 @@ fn sign_out(ui: Ui, failed: RwSignal<Option<String>>) {
     });
 }
 
-/// The wizard.
+/// The page.
 #[component]
 pub fn App() -> impl IntoView {
     let ui = Ui::new();
-    let screen = RwSignal::new(Screen::Source);
+    let route = RwSignal::new(current_route());
+    // the listener lives as long as the page
+    let _ = window_event_listener_untyped("hashchange", move |_| route.set(current_route()));
+    let step = RwSignal::new(Step::Source);
     let sign_out_failed = RwSignal::new(None::<String>);
     load(ui);
     let source_errors = Memo::new(move |_| ui.source_report.with(|r| !r.is_valid()));
@@ -96,14 +122,25 @@ pub fn App() -> impl IntoView {
             return;
         }
         ui.show_all.set(false);
-        screen.set(Screen::Enrichment);
+        step.set(Step::Enrichment);
         request_animation_frame(|| focus_heading("step-enrichment"));
+    };
+    let adding = Memo::new(move |_| route.get() == Route::Add);
+    let current = move |r: Route| {
+        let on = match r {
+            Route::List => matches!(route.get(), Route::List | Route::Datastore(_)),
+            _ => route.get() == r,
+        };
+        on.then_some("page")
     };
     view! {
         <header class="top">
             <div>
                 <h1>"pgconnect"</h1>
-                <p class="muted">"Add a PostgreSQL datastore"</p>
+                <nav class="views" aria-label="Views">
+                    <a href=Route::Add.href() id="nav-add" aria-current=move || current(Route::Add)>"Add a datastore"</a>
+                    <a href=Route::List.href() id="nav-list" aria-current=move || current(Route::List)>"Datastores"</a>
+                </nav>
             </div>
             <Show when=move || !ui.signed_out.get()>
                 <div class="session">
@@ -142,14 +179,18 @@ pub fn App() -> impl IntoView {
                 </p>
             </div>
         </Show>
-        <ol class="steps" aria-label="Progress">
-            <li aria-current=move || (screen.get() == Screen::Source).then_some("step")>"1–3 Datastore and connection"</li>
-            <li aria-current=move || (screen.get() == Screen::Enrichment).then_some("step")>"4 Enrichment"</li>
-            <li aria-current=move || matches!(screen.get(), Screen::Saved(_)).then_some("step")>"5 Finish"</li>
-        </ol>
-        <main>
+        <Show when=move || adding.get()>
+            <ol class="steps" aria-label="Progress">
+                <li aria-current=move || (step.get() == Step::Source).then_some("step")>"1–3 Datastore and connection"</li>
+                <li aria-current=move || (step.get() == Step::Enrichment).then_some("step")>"4 Enrichment"</li>
+                <li>"5 Finish"</li>
+            </ol>
+        </Show>
+        <main class:single=move || !adding.get()>
             <div class="wizard">
-                <div class:hidden=move || screen.get() != Screen::Source>
+                // the wizard stays in the page (hidden) while another view shows: nothing typed
+                // is lost by a look at the list
+                <div class:hidden=move || !adding.get() || step.get() != Step::Source>
                     <form on:submit=|ev| ev.prevent_default() novalidate>
                         <DatastoreFields ui=ui which=Which::Source/>
                         <div class="nav">
@@ -167,26 +208,18 @@ pub fn App() -> impl IntoView {
                         </div>
                     </form>
                 </div>
-                <Show when=move || screen.get() == Screen::Enrichment>
-                    <EnrichmentStep ui=ui screen=screen/>
-                </Show>
-                {move || match screen.get() {
-                    Screen::Saved(id) => view! {
-                        <DatastorePage id=id on_again=Callback::new(move |()| {
-                            ui.form.set(Form::default());
-                            ui.source_test.set(TestRun::default());
-                            ui.enrichment_test.set(TestRun::default());
-                            ui.touched.set(Default::default());
-                            ui.show_all.set(false);
-                            load(ui);
-                            screen.set(Screen::Source);
-                        })/>
-                    }
-                    .into_any(),
-                    _ => ().into_any(),
+                <div class:hidden=move || !adding.get()>
+                    <Show when=move || step.get() == Step::Enrichment>
+                        <EnrichmentStep ui=ui step=step/>
+                    </Show>
+                </div>
+                {move || match route.get() {
+                    Route::Add => ().into_any(),
+                    Route::List => view! { <DatastoreList signed_out=ui.signed_out/> }.into_any(),
+                    Route::Datastore(id) => view! { <DatastorePage id=id signed_out=ui.signed_out/> }.into_any(),
                 }}
             </div>
-            <Show when=move || !matches!(screen.get(), Screen::Saved(_))>
+            <Show when=move || adding.get()>
                 <aside class="side">
                     <Permissions ui=ui/>
                     <RequestPreview ui=ui/>
@@ -216,7 +249,7 @@ struct Saved {
 
 /// Step 4 and Finish.
 #[component]
-fn EnrichmentStep(ui: Ui, screen: RwSignal<Screen>) -> impl IntoView {
+fn EnrichmentStep(ui: Ui, step: RwSignal<Step>) -> impl IntoView {
     let mode = Memo::new(move |_| ui.form.with(|f| f.mode));
     let saving = RwSignal::new(false);
     let saved = RwSignal::new(Saved::default());
@@ -325,7 +358,7 @@ fn EnrichmentStep(ui: Ui, screen: RwSignal<Screen>) -> impl IntoView {
                 })
             }}
             <div class="nav">
-                <button type="button" class="secondary" on:click=move |_| screen.set(Screen::Source)>
+                <button type="button" class="secondary" on:click=move |_| step.set(Step::Source)>
                     "Back"
                 </button>
                 <button
@@ -353,7 +386,10 @@ fn EnrichmentStep(ui: Ui, screen: RwSignal<Screen>) -> impl IntoView {
                                 id="done-open"
                                 on:click=move |_| {
                                     dialog.set(None);
-                                    screen.set(Screen::Saved(id));
+                                    // saved: the wizard starts afresh for the next one, so Back
+                                    // from the datastore's page cannot save it twice
+                                    reset(ui, step);
+                                    go(Route::Datastore(id));
                                 }
                             >
                                 "Open the datastore"

@@ -6,9 +6,11 @@ pub mod api;
 pub mod app;
 pub mod datastore;
 pub mod fields;
+pub mod list;
 pub mod model;
 pub mod page;
 pub mod panels;
+pub mod route;
 pub mod state;
 pub mod test;
 

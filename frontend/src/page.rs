@@ -1,11 +1,20 @@
-//! The saved datastore's page: its connection (credentials shown only as set), the linked
-//! enrichment datastore, and the catalog once discovered (polled while discovery runs).
+//! A datastore's page: its connection (credentials shown only as set), the linked enrichment
+//! datastore, and the catalog once discovered (polled while discovery runs). From here the
+//! stored connection is tested again, the catalog discovered (again), and the datastore deleted.
 
 use leptos::prelude::*;
 use pgconnect_core::catalog::Catalog;
 use serde_json::Value;
 
-use crate::api::{self, text};
+use crate::api::{self, Failure, text};
+use crate::app::go;
+use crate::list::joined;
+use crate::route::Route;
+use crate::state::TestRun;
+use crate::test::CheckRunner;
+
+/// Tables listed on the page; a bigger catalog is counted, and read whole through the API.
+const SHOWN_TABLES: usize = 200;
 
 /// Polls the catalog while it runs (every second, two minutes at most).
 fn poll_catalog(id: i64, state: RwSignal<Option<Value>>, tries: u32) {
@@ -31,21 +40,91 @@ fn poll_catalog(id: i64, state: RwSignal<Option<Value>>, tries: u32) {
 
 /// The page.
 #[component]
-pub fn DatastorePage(id: i64, on_again: Callback<()>) -> impl IntoView {
+pub fn DatastorePage(id: i64, signed_out: RwSignal<bool>) -> impl IntoView {
     let datastore = RwSignal::new(None::<Result<Value, String>>);
     let catalog = RwSignal::new(None::<Value>);
+    let check = RwSignal::new(TestRun::default());
+    // what the last action (discovery, deletion) was refused with
+    let refused = RwSignal::new(None::<String>);
+    let confirm = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let said = move |f: Failure| {
+        if f == Failure::SignedOut {
+            signed_out.set(true);
+        }
+        refused.set(Some(f.words()));
+    };
     leptos::task::spawn_local(async move {
         let v: Result<Value, _> = api::get(&format!("/api/datastores/{id}")).await;
         let has_catalog = v
             .as_ref()
             .ok()
             .is_some_and(|v| v.get("catalog").is_some_and(|c| !c.is_null()));
-        datastore.set(Some(v.map_err(|f| f.words())));
+        if v == Err(Failure::SignedOut) {
+            signed_out.set(true);
+        }
+        datastore.set(Some(v.map_err(|f| match f {
+            Failure::Refused { status: 404, .. } => format!(
+                "There is no datastore {id}: it was deleted, or only another team sees it. \
+                 The Datastores list has those you can open."
+            ),
+            f => f.words(),
+        })));
         if has_catalog {
             poll_catalog(id, catalog, 0);
         }
     });
     request_animation_frame(|| crate::app::focus_heading("page-title"));
+    let discover = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        refused.set(None);
+        leptos::task::spawn_local(async move {
+            let r: Result<Value, _> =
+                api::post(&format!("/api/datastores/{id}/catalog"), &Value::Null, None).await;
+            busy.set(false);
+            match r {
+                Ok(_) => {
+                    catalog.set(Some(serde_json::json!({ "status": "running" })));
+                    poll_catalog(id, catalog, 0);
+                }
+                Err(f) => said(f),
+            }
+        });
+    };
+    let delete = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        refused.set(None);
+        leptos::task::spawn_local(async move {
+            let r = api::delete(&format!("/api/datastores/{id}")).await;
+            busy.set(false);
+            confirm.set(false);
+            match r {
+                Ok(()) => go(Route::List),
+                Err(f) => said(f),
+            }
+        });
+    };
+    let loaded = Memo::new(move |_| datastore.with(|d| matches!(d, Some(Ok(_)))));
+    let name = move || {
+        datastore.with(|d| match d {
+            Some(Ok(d)) => text(d, "name"),
+            _ => String::new(),
+        })
+    };
+    let enrichment = move || {
+        datastore.with(|d| {
+            d.as_ref().is_some_and(|d| {
+                d.as_ref()
+                    .is_ok_and(|d| d.get("enrich_only") == Some(&Value::Bool(true)))
+            })
+        })
+    };
     view! {
         <section class="card" aria-labelledby="page-title">
             {move || match datastore.get() {
@@ -57,31 +136,80 @@ pub fn DatastorePage(id: i64, on_again: Callback<()>) -> impl IntoView {
                 .into_any(),
                 Some(Ok(d)) => summary(&d).into_any(),
             }}
-            <h3>"Catalog"</h3>
-            <div id="catalog" role="status" aria-live="polite">
-                {move || catalog_view(catalog.get())}
-            </div>
+            <Show when=move || loaded.get()>
+                <h3 id="page-test-h">"Test Connection"</h3>
+                <p class="hint">"Checks the stored connection live, as the platform will use it."</p>
+                <CheckRunner
+                    scope="page"
+                    run=check
+                    signed_out=signed_out
+                    stale=Signal::derive(|| false)
+                    request=Callback::new(move |()| {
+                        Some((format!("/api/datastores/{id}/connection"), Value::Null))
+                    })
+                />
+                <h3>"Catalog"</h3>
+                <div id="catalog" role="status" aria-live="polite">
+                    {move || catalog_view(id, catalog.get())}
+                </div>
+                <div class="actions">
+                    <button
+                        type="button"
+                        class="secondary"
+                        id="page-discover"
+                        aria-disabled=move || if busy.get() { "true" } else { "false" }
+                        on:click=discover
+                    >
+                        {move || if catalog.with(Option::is_some) { "Discover again" } else { "Discover the catalog" }}
+                    </button>
+                </div>
+            </Show>
+            {move || refused.get().map(|words| view! { <p class="banner error" role="alert" id="page-refused">{words}</p> })}
             <div class="nav">
-                <button type="button" class="secondary" on:click=move |_| on_again.run(())>
-                    "Add another datastore"
-                </button>
+                <a class="button secondary" href=Route::Add.href() id="page-add">"Add another datastore"</a>
+                <a href=Route::List.href()>"All datastores"</a>
+                <Show when=move || loaded.get()>
+                    <button type="button" class="danger" id="page-delete" on:click=move |_| confirm.set(true)>
+                        "Delete…"
+                    </button>
+                </Show>
             </div>
         </section>
+        {move || confirm.get().then(|| {
+            request_animation_frame(|| crate::app::focus_heading("delete-keep"));
+            view! {
+                <div class="backdrop">
+                    <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="delete-title" aria-describedby="delete-what">
+                        <h2 id="delete-title">{format!("Delete {}?", name())}</h2>
+                        <p id="delete-what">
+                            "The datastore and its catalog are removed from the registry; its \
+                             connection stays, for other datastores. Nothing in the database changes."
+                            {enrichment().then_some(" Datastores that write their results here are unlinked from it.")}
+                        </p>
+                        <div class="nav">
+                            <button type="button" class="secondary" id="delete-keep" on:click=move |_| confirm.set(false)>
+                                "Keep it"
+                            </button>
+                            <button
+                                type="button"
+                                class="danger"
+                                id="delete-confirm"
+                                aria-busy=move || if busy.get() { "true" } else { "false" }
+                                on:click=delete
+                            >
+                                {move || if busy.get() { "Deleting…" } else { "Delete" }}
+                            </button>
+                        </div>
+                    </div>
+                </div>
+            }
+        })}
     }
 }
 
 fn summary(d: &Value) -> impl IntoView + use<> {
     let c = d.get("connection").cloned().unwrap_or(Value::Null);
-    let teams = d
-        .get("teams")
-        .and_then(Value::as_array)
-        .map(|t| {
-            t.iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_default();
+    let teams = joined(d.get("teams"));
     let set = |v: Option<&Value>| {
         if v == Some(&Value::Bool(true)) {
             "set"
@@ -122,11 +250,11 @@ fn summary(d: &Value) -> impl IntoView + use<> {
         {match enrichment {
             Some(e) => view! {
                 <dl class="summary" id="page-enrichment">
-                    <dt>"Datastore"</dt><dd>{text(&e, "name")}</dd>
+                    <dt>"Datastore"</dt><dd><a href=Route::Datastore(e.get("id").and_then(Value::as_i64).unwrap_or_default()).href()>{text(&e, "name")}</a></dd>
                     <dt>"Host"</dt><dd>{text(&e, "host")}</dd>
                     <dt>"Database"</dt><dd>{text(&e, "database")}</dd>
                     <dt>"Schema"</dt><dd>{text(&e, "schema")}</dd>
-                    <dt>"Prefix"</dt><dd>{text(d, "enrichment_prefix")}</dd>
+                    <dt>"Prefix"</dt><dd>{Some(text(d, "enrichment_prefix")).filter(|p| !p.is_empty()).unwrap_or_else(|| "none".to_owned())}</dd>
                 </dl>
             }
             .into_any(),
@@ -135,9 +263,10 @@ fn summary(d: &Value) -> impl IntoView + use<> {
     }
 }
 
-fn catalog_view(v: Option<Value>) -> impl IntoView {
+fn catalog_view(id: i64, v: Option<Value>) -> impl IntoView + use<> {
     let Some(v) = v else {
-        return view! { <p class="muted">"Not discovered (Initiate sync was off)."</p> }.into_any();
+        return view! { <p class="muted">"Not discovered yet (Initiate sync was off)."</p> }
+            .into_any();
     };
     match v.get("status").and_then(Value::as_str) {
         Some("running") => {
@@ -155,7 +284,7 @@ fn catalog_view(v: Option<Value>) -> impl IntoView {
             let rows = c
                 .tables
                 .iter()
-                .take(200)
+                .take(SHOWN_TABLES)
                 .map(|t| {
                     view! {
                         <tr>
@@ -168,6 +297,20 @@ fn catalog_view(v: Option<Value>) -> impl IntoView {
                     }
                 })
                 .collect_view();
+            let more = (c.tables.len() > SHOWN_TABLES).then(|| {
+                view! {
+                    <p class="hint">{format!(
+                        "The first {SHOWN_TABLES} are listed; GET /api/datastores/{id}/catalog has all {}.",
+                        c.tables.len()
+                    )}</p>
+                }
+            });
+            let unknown = c.tables.iter().any(|t| t.estimated_rows.is_none()).then(|| {
+                view! {
+                    <p class="hint">"? — PostgreSQL has no row estimate yet: the table was never \
+                        analyzed or vacuumed (a view has none)."</p>
+                }
+            });
             view! {
                 <p>{format!("{} table(s), {} column(s) in {}.{}", c.tables.len(), c.column_count, c.database, c.schema)}</p>
                 <div class="table-wrap">
@@ -176,6 +319,8 @@ fn catalog_view(v: Option<Value>) -> impl IntoView {
                         <tbody>{rows}</tbody>
                     </table>
                 </div>
+                {unknown}
+                {more}
             }
             .into_any()
         }

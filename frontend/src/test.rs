@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use pgconnect_core::check::{CheckError, CheckEvent, CheckReport, Outcome, StageReport};
+use serde_json::Value;
 
 use crate::api::{self, Failure};
 use crate::fields::{CopyButton, focus_first_error, refusal_list};
@@ -13,20 +14,18 @@ fn now() -> f64 {
     window().performance().map_or(0.0, |p| p.now())
 }
 
-/// Starts a check of `which`.
-fn start(ui: Ui, which: Which, abort: StoredValue<Option<web_sys::AbortController>>) {
-    let run = ui.test(which);
-    if run.with_untracked(|r| r.running) {
-        return;
-    }
+/// What a check of `which` sends — the form's body, or a stored connection's id and what the
+/// form adds to it — or `None` (with every message shown and the first error focused) while the
+/// form has errors.
+fn form_request(ui: Ui, which: Which) -> Option<(String, Value)> {
     if !ui.report(which).with_untracked(|r| r.is_valid()) {
         ui.show_all.set(true);
         request_animation_frame(|| {
             focus_first_error();
         });
-        return;
+        return None;
     }
-    let (url, body) = ui.form.with_untracked(|f| {
+    Some(ui.form.with_untracked(|f| {
         let d = f.ds(which);
         match (d.existing, d.connection_id) {
             (true, Some(id)) => (
@@ -38,7 +37,16 @@ fn start(ui: Ui, which: Which, abort: StoredValue<Option<web_sys::AbortControlle
                 f.body(which),
             ),
         }
-    });
+    }))
+}
+
+/// Starts a check: `POST url` with `body`, its stages into `run` as they end.
+fn start(
+    run: RwSignal<TestRun>,
+    signed_out: RwSignal<bool>,
+    abort: StoredValue<Option<web_sys::AbortController>>,
+    (url, body): (String, Value),
+) {
     let controller = web_sys::AbortController::new().ok();
     let signal = controller.as_ref().map(web_sys::AbortController::signal);
     abort.set_value(controller);
@@ -77,7 +85,7 @@ fn start(ui: Ui, which: Which, abort: StoredValue<Option<web_sys::AbortControlle
             t.clear();
         }
         if result == Err(Failure::SignedOut) {
-            ui.signed_out.set(true);
+            signed_out.set(true);
         }
         run.update(|r| {
             r.running = false;
@@ -92,14 +100,12 @@ fn start(ui: Ui, which: Which, abort: StoredValue<Option<web_sys::AbortControlle
     });
 }
 
-/// The button, and what the check said.
+/// Test Connection for one of the form's datastores: the button, and what the check said.
 #[component]
 pub fn TestPanel(ui: Ui, which: Which) -> impl IntoView {
     let run = ui.test(which);
-    let abort = StoredValue::new(None::<web_sys::AbortController>);
     let scope = which.scope();
-    let running = Memo::new(move |_| run.with(|r| r.running));
-    let stale = Memo::new(move |_| {
+    let stale = Signal::derive(move || {
         let current = ui.form.with(|f| {
             let d = f.ds(which);
             if d.existing {
@@ -113,13 +119,46 @@ pub fn TestPanel(ui: Ui, which: Which) -> impl IntoView {
     view! {
         <div class="test" aria-labelledby=format!("{scope}-test-h")>
             <h3 id=format!("{scope}-test-h")>"Test Connection"</h3>
+            <CheckRunner
+                scope=scope
+                run=run
+                signed_out=ui.signed_out
+                stale=stale
+                request=Callback::new(move |()| form_request(ui, which))
+            />
+        </div>
+    }
+}
+
+/// A check's button (with Cancel and the time while it runs) and its answer: each stage, what the
+/// server is, the missing privileges with their GRANT SQL, or the explanation of the failure.
+/// `request` gives what to send, or `None` to not start. The element ids start with `scope`.
+#[component]
+pub fn CheckRunner(
+    scope: &'static str,
+    run: RwSignal<TestRun>,
+    signed_out: RwSignal<bool>,
+    stale: Signal<bool>,
+    request: Callback<(), Option<(String, Value)>>,
+) -> impl IntoView {
+    let abort = StoredValue::new(None::<web_sys::AbortController>);
+    let running = Memo::new(move |_| run.with(|r| r.running));
+    let on_start = move |_| {
+        if run.with_untracked(|r| r.running) {
+            return;
+        }
+        if let Some(req) = request.run(()) {
+            start(run, signed_out, abort, req);
+        }
+    };
+    view! {
             <div class="actions">
                 <button
                     type="button"
                     id=format!("{scope}-test")
                     disabled=move || running.get()
                     aria-busy=move || if running.get() { "true" } else { "false" }
-                    on:click=move |_| start(ui, which, abort)
+                    on:click=on_start
                 >
                     {move || if running.get() { "Testing…" } else { "Test Connection" }}
                 </button>
@@ -154,7 +193,7 @@ pub fn TestPanel(ui: Ui, which: Which) -> impl IntoView {
             <Show when=move || stale.get()>
                 <p class="msg note">"The form changed since this test: test again to check what will be saved."</p>
             </Show>
-            <div class="result" id=format!("{scope}-result") role="status" aria-live="polite">
+        <div class="result" id=format!("{scope}-result") role="status" aria-live="polite">
                 {move || {
                     let r = run.get();
                     if r.running {
@@ -168,7 +207,6 @@ pub fn TestPanel(ui: Ui, which: Which) -> impl IntoView {
                         None => ().into_any(),
                     }
                 }}
-            </div>
         </div>
     }
 }

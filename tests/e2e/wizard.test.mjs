@@ -133,6 +133,7 @@ test('a source datastore with a new connection: validated, tested, finished, lis
   await step('saved-dialog');
   await page.click('#done-open');
   await page.waitForSelector('#page-connection');
+  assert.match(page.url(), /#\/datastores\/[0-9]+$/, 'the page has its own address');
   const summary = await page.textContent('#page-connection');
   assert.match(summary, /Passwordset/);
   assert.ok(!summary.includes(env.PG_PASSWORD));
@@ -344,6 +345,95 @@ test('vault-backed credentials: keys resolved, never values', async () => {
   const all = JSON.stringify(await api('/api/datastores')) + JSON.stringify(await api('/api/connections'));
   assert.ok(!all.includes(env.VAULT_PASSWORD), 'the vault login password is never returned');
   assert.match(all, /secrets_management/);
+});
+
+/** The datastore page's title, once loaded. */
+async function pageTitle(want) {
+  await page.waitForFunction((w) => document.getElementById('page-title')?.textContent.trim() === w, want,
+    { timeout: 5000 });
+}
+
+test('the list of datastores, a page by its address, Back, test again, discover again, delete', async () => {
+  await fresh();
+  // what is typed in the wizard stays while the list is looked at
+  await page.fill('#src-name', 'half-typed');
+  await page.click('#nav-list');
+  await page.waitForSelector('#list table');
+  assert.equal(await page.getAttribute('#nav-list', 'aria-current'), 'page');
+  assert.equal(await page.locator('ol.steps').count(), 0, 'the wizard\'s steps are not shown on the list');
+  const all = await api('/api/datastores');
+  assert.equal(await page.locator('#list tbody tr').count(), all.length);
+  const orders = all.find((d) => d.name === 'orders');
+  const results = all.find((d) => d.name === 'orders-results');
+  const row = page.locator(`#list tr[data-id="${orders.id}"]`);
+  const cells = await row.locator('td').allTextContents();
+  assert.deepEqual(cells, ['orders', 'source', `${env.PG_HOST}:${env.PG_PORT}`, `${env.PG_DB}.${env.PG_SCHEMA}`,
+    'Public', 'orders-results', 'done']);
+  assert.equal((await page.locator(`#list tr[data-id="${results.id}"] td`).nth(1).textContent()), 'enrichment');
+  await step('datastore-list');
+  await page.click('#nav-add');
+  await page.waitForSelector('#src-name');
+  assert.equal(await page.inputValue('#src-name'), 'half-typed');
+
+  // a row's link opens the datastore's page, at an address that survives a reload
+  await page.goBack();
+  await page.waitForSelector('#list table');
+  await row.locator('a', { hasText: /^orders$/ }).click();
+  await pageTitle('orders');
+  assert.ok(page.url().endsWith(`#/datastores/${orders.id}`), page.url());
+  await page.reload();
+  await pageTitle('orders');
+  assert.match(await page.textContent('#page-connection'), /Passwordset/);
+  // the linked enrichment datastore's name opens its page; Back returns
+  await page.click('#page-enrichment a');
+  await pageTitle('orders-results');
+  assert.match(await page.textContent('.card .muted'), /Enrichment datastore/);
+  await page.goBack();
+  await pageTitle('orders');
+
+  // test the stored connection again, live, and discover the catalog again
+  await page.click('#page-test');
+  await page.waitForSelector('#page-result .headline', { timeout: 20000 });
+  assert.match(await page.textContent('#page-result .headline'), /^Connected to PostgreSQL [0-9.]+$/);
+  assert.match(await page.textContent('#page-result'), /privileges/);
+  assert.equal((await page.textContent('#page-discover')).trim(), 'Discover again');
+  const before = (await api(`/api/datastores/${orders.id}/catalog`)).finished;
+  await page.click('#page-discover');
+  for (let i = 0; ; i += 1) {
+    const c = await api(`/api/datastores/${orders.id}/catalog`);
+    if (c.status === 'done' && c.finished !== before) break;
+    assert.ok(i < 80, `discovery did not run again: ${JSON.stringify(c)}`);
+    await page.waitForTimeout(250);
+  }
+  await page.waitForSelector('#catalog table', { timeout: 20000 });
+  assert.match(await page.textContent('#catalog'), /orders/);
+  await step('datastore-page-actions');
+
+  // delete: asked first, and Keep it keeps it
+  const archive = all.find((d) => d.name === 'orders-archive');
+  await page.goto(`${URL_}/#/datastores/${archive.id}`);
+  await pageTitle('orders-archive');
+  await page.click('#page-delete');
+  await page.waitForSelector('[role=dialog]');
+  await page.waitForFunction(() => document.activeElement?.id === 'delete-keep', null, { timeout: 2000 });
+  assert.match(await page.textContent('[role=dialog]'), /Delete orders-archive\?.*connection stays/s);
+  await step('delete-asked');
+  await page.click('#delete-keep');
+  assert.equal(await page.locator('[role=dialog]').count(), 0);
+  await api(`/api/datastores/${archive.id}`);
+  await page.click('#page-delete');
+  await page.click('#delete-confirm');
+  await page.waitForSelector('#list table');
+  assert.ok(page.url().endsWith('#/datastores'), page.url());
+  assert.equal(await page.locator(`#list tr[data-id="${archive.id}"]`).count(), 0);
+  assert.equal((await page.request.get(`${URL_}/api/datastores/${archive.id}`)).status(), 404);
+  // its connection stays, for the datastores that share it
+  assert.ok((await api('/api/connections')).some((c) => c.id === archive.connection.id));
+
+  // an address of a datastore that is not there says so
+  await page.goto(`${URL_}/#/datastores/${archive.id}`);
+  await pageTitle('The datastore could not be loaded');
+  assert.match(await page.textContent('.card .banner.error'), /There is no datastore [0-9]+: it was deleted, or only another team sees it/);
 });
 
 /** Presses Tab until the element with `id` has focus: it is reachable with the keyboard. */
