@@ -132,18 +132,30 @@ pub enum TokenKind {
     Session,
 }
 
-/// Mints a token and records it in the registry (id, subject, role, teams, times: never the
-/// token), so `pgconnect token list` shows it and `pgconnect token revoke` can end it.
-pub async fn issue(
-    registry: &Registry,
+/// A signed token and the record to keep of it. No `Debug`: it holds the token.
+pub struct Issued {
+    /// The token.
+    pub token: String,
+    /// Its claims.
+    pub claims: Claims,
+    /// Its record (never the token).
+    pub row: TokenRow,
+    /// Records of tokens that expired before this (RFC 3339) are dropped as it is recorded.
+    pub prune_before: String,
+}
+
+/// Mints a token and says what to record of it; [`issue`] records it, the login link records it
+/// as it spends its code.
+pub fn prepare(
+    keys: &Keys,
     kind: TokenKind,
     sub: &str,
     role: Role,
     teams: &[String],
     ttl: Duration,
-) -> Result<(String, Claims), String> {
+) -> Result<Issued, String> {
     let claims = Claims::new(sub, role, teams, ttl)?;
-    let token = sign(registry.keys(), &claims)?;
+    let token = sign(keys, &claims)?;
     let at = |secs: u64| {
         let secs = i64::try_from(secs).unwrap_or(i64::MAX);
         time::OffsetDateTime::from_unix_timestamp(secs)
@@ -165,12 +177,31 @@ pub async fn issue(
         revoked_at: None,
     };
     let prune_before = at(claims.iat.saturating_sub(PRUNE_AFTER.as_secs()))?;
+    Ok(Issued {
+        token,
+        claims,
+        row,
+        prune_before,
+    })
+}
+
+/// Mints a token and records it in the registry (id, subject, role, teams, times: never the
+/// token), so `pgconnect token list` shows it and `pgconnect token revoke` can end it.
+pub async fn issue(
+    registry: &Registry,
+    kind: TokenKind,
+    sub: &str,
+    role: Role,
+    teams: &[String],
+    ttl: Duration,
+) -> Result<(String, Claims), String> {
+    let issued = prepare(registry.keys(), kind, sub, role, teams, ttl)?;
     registry
         .store()
-        .insert_token(&row, &prune_before)
+        .insert_token(&issued.row, &issued.prune_before)
         .await
         .map_err(|e| format!("cannot record the token: {e}"))?;
-    Ok((token, claims))
+    Ok((issued.token, issued.claims))
 }
 
 /// How long an expired token's record is kept (so `token list` still shows it for a while).

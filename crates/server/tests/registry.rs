@@ -805,7 +805,7 @@ async fn revocation(store: StoreLocation) {
     use pgconnect_server::auth::{Claims, TokenKind, issue, sign};
     use std::time::Duration;
     let a = common::state(Config::new(store.clone(), common::keys())).await;
-    let b = common::state(Config::new(store, common::keys())).await;
+    let b = common::state(Config::new(store.clone(), common::keys())).await;
     let (app_a, app_b) = (app(a.clone()), app(b.clone()));
     let teams = ["qa".to_owned()];
     let hour = Duration::from_secs(3600);
@@ -1047,6 +1047,76 @@ async fn revocation(store: StoreLocation) {
         .collect();
     assert_eq!(left.len(), 5, "{left:?}");
     assert!(!left.contains(&"x".to_owned()), "{left:?}");
+
+    login_link(&store, &a, &app_b).await;
+}
+
+/// A login link spends its code and records the session's token together: once only, and a
+/// store that fails as the token is recorded leaves the link usable.
+async fn login_link(store: &StoreLocation, a: &pgconnect_server::AppState, app_b: &axum::Router) {
+    use pgconnect_server::api::session::new_login_code;
+    let sessions = || async {
+        a.registry()
+            .store()
+            .tokens()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|t| t.kind == "session")
+            .count()
+    };
+    let before = sessions().await;
+    let code = new_login_code(a.registry()).await.unwrap();
+    let login = format!("/login?code={code}");
+
+    // the store refuses the token's record (a real failure, raised by a trigger): nothing is spent
+    let (url, create, drop) = match store {
+        StoreLocation::Sqlite(dir) => (
+            format!("sqlite://{}", dir.join("registry.db").display()),
+            "CREATE TRIGGER refuse BEFORE INSERT ON tokens BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+            "DROP TRIGGER refuse",
+        ),
+        StoreLocation::Postgres(url) => (
+            url.clone(),
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$; \
+             CREATE TRIGGER refuse BEFORE INSERT ON tokens FOR EACH ROW EXECUTE FUNCTION refuse()",
+            "DROP TRIGGER refuse ON tokens; DROP FUNCTION refuse()",
+        ),
+    };
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    sqlx::raw_sql(create).execute(&pool).await.unwrap();
+    let (status, _, body) = call(app_b, "GET", &login, None, &[], vec![]).await;
+    let body = String::from_utf8(body).unwrap();
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body.contains("Nothing was used up"), "{body}");
+    assert!(!body.contains(&code), "{body}");
+    sqlx::raw_sql(drop).execute(&pool).await.unwrap();
+    pool.close().await;
+    assert_eq!(sessions().await, before);
+
+    // the same link now opens a session, recorded; and only once
+    let (status, headers, _) = call(app_b, "GET", &login, None, &[], vec![]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let cookie = headers
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .and_then(|c| c.split_once('='))
+        .map(|(_, token)| token.to_owned())
+        .unwrap();
+    let (status, v) = json_call(app_b, "GET", "/api/session", Some(&cookie), &Value::Null).await;
+    assert_eq!(
+        (status, v["role"].as_str()),
+        (StatusCode::OK, Some("admin"))
+    );
+    assert_eq!(sessions().await, before + 1);
+    let (status, _, body) = call(app_b, "GET", &login, None, &[], vec![]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(String::from_utf8(body).unwrap().contains("cannot be used"));
+    assert_eq!(sessions().await, before + 1, "a spent link records nothing");
+    let (status, _, _) = call(app_b, "GET", "/login?code=", None, &[], vec![]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::store_error;
 use crate::AppState;
-use crate::auth::{COOKIE, Caller, PUBLIC, Role, TokenKind, issue};
+use crate::auth::{COOKIE, Caller, PUBLIC, Role, TokenKind, prepare};
 use crate::error::ApiError;
 use crate::registry::crypto::{random_token, sha256_hex};
 use crate::registry::{Registry, now, rfc3339};
@@ -63,38 +63,63 @@ pub async fn login(
     query: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let code = query.ok().and_then(|Query(q)| q.code).unwrap_or_default();
-    let used = !code.is_empty()
-        && state
-            .registry
-            .store()
-            .use_login_code(&sha256_hex(&code), &now())
-            .await
-            .unwrap_or(false);
-    if !used {
-        return (
-            StatusCode::UNAUTHORIZED,
-            Html(
+    let page = |status: StatusCode, title: &str, body: &str| {
+        (
+            status,
+            Html(format!(
                 "<!doctype html><meta charset=utf-8><title>pgconnect: login link</title>\
-                 <h1>This login link cannot be used</h1><p>It was used already, has expired \
-                 (after 24 hours) or is incomplete.</p><p>An operator can make a new one: \
-                 <code>pgconnect token login-link --url URL</code>, with the server's \
-                 <code>--data-dir</code> or <code>--store</code>.</p>",
-            ),
+                 <h1>{title}</h1>{body}"
+            )),
         )
-            .into_response();
+            .into_response()
+    };
+    let unusable = || {
+        page(
+            StatusCode::UNAUTHORIZED,
+            "This login link cannot be used",
+            "<p>It was used already, has expired (after 24 hours) or is incomplete.</p><p>An \
+             operator can make a new one: <code>pgconnect token login-link --url URL</code>, \
+             with the server's <code>--data-dir</code> or <code>--store</code>.</p>",
+        )
+    };
+    if code.is_empty() {
+        return unusable();
     }
-    let token = match issue(
-        &state.registry,
+    let issued = match prepare(
+        state.registry.keys(),
         TokenKind::Session,
         "admin",
         Role::Admin,
         &[PUBLIC.to_owned()],
         SESSION_TTL,
-    )
-    .await
-    {
-        Ok((token, _)) => token,
+    ) {
+        Ok(issued) => issued,
         Err(e) => return ApiError::store(&e).into_response(),
+    };
+    // the code is spent and the session's token recorded together: a store that fails between
+    // the two cannot burn the link without opening a session
+    let spent = state
+        .registry
+        .store()
+        .spend_login_code(
+            &sha256_hex(&code),
+            &now(),
+            &issued.row,
+            &issued.prune_before,
+        )
+        .await;
+    let token = match spent {
+        Ok(true) => issued.token,
+        Ok(false) => return unusable(),
+        Err(e) => {
+            tracing::error!(error = %e, "login link: the store failed");
+            return page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The registry's store did not answer",
+                "<p>Nothing was used up: open the same link again in a moment. If it keeps \
+                 failing, the server's log says why.</p>",
+            );
+        }
     };
     let cookie = format!(
         "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",

@@ -739,17 +739,32 @@ impl Store {
         Ok(())
     }
 
-    /// Marks a code used if it exists, is unused and unexpired; true when this call used it.
-    pub async fn use_login_code(&self, hash: &str, now: &str) -> Result<bool> {
+    /// Spends a one-time login code and records the session token it opens, in one transaction:
+    /// true when this call spent it. A code that is unknown, used or expired records nothing
+    /// (false); a failure spends nothing, so the link still works once the store answers.
+    pub async fn spend_login_code(
+        &self,
+        hash: &str,
+        now: &str,
+        token: &TokenRow,
+        prune_before: &str,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE login_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL \
              AND expires_at > $1",
         )
         .bind(now.to_owned())
         .bind(hash.to_owned())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        record_token(&mut tx, token, prune_before).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     // ----- issued tokens -----
@@ -758,23 +773,7 @@ impl Store {
     /// `prune_before` are RFC 3339, which sorts as text).
     pub async fn insert_token(&self, token: &TokenRow, prune_before: &str) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM tokens WHERE expires_at < $1")
-            .bind(prune_before.to_owned())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO tokens (jti, subject, role, teams, kind, issued_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(token.jti.clone())
-        .bind(token.subject.clone())
-        .bind(token.role.clone())
-        .bind(serde_json::to_string(&token.teams).unwrap_or_else(|_| "[]".to_owned()))
-        .bind(token.kind.clone())
-        .bind(token.issued_at.clone())
-        .bind(token.expires_at.clone())
-        .execute(&mut *tx)
-        .await?;
+        record_token(&mut tx, token, prune_before).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -836,6 +835,32 @@ impl Store {
                 .await?;
         Ok(row.is_some())
     }
+}
+
+/// Records `token` inside `tx`, first forgetting tokens that expired before `prune_before`.
+async fn record_token(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    token: &TokenRow,
+    prune_before: &str,
+) -> Result<()> {
+    sqlx::query("DELETE FROM tokens WHERE expires_at < $1")
+        .bind(prune_before.to_owned())
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO tokens (jti, subject, role, teams, kind, issued_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(token.jti.clone())
+    .bind(token.subject.clone())
+    .bind(token.role.clone())
+    .bind(serde_json::to_string(&token.teams).unwrap_or_else(|_| "[]".to_owned()))
+    .bind(token.kind.clone())
+    .bind(token.issued_at.clone())
+    .bind(token.expires_at.clone())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// An issued token as recorded (never the token itself).
