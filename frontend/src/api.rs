@@ -294,3 +294,16 @@ pub fn text(v: &Value, k: &str) -> String {
         Some(other) => other.to_string(),
     }
 }
+
+/// The strings of an answer's array (`teams`), joined with commas; "" if it is not one.
+#[must_use]
+pub fn joined(v: Option<&Value>) -> String {
+    v.and_then(Value::as_array)
+        .map(|t| {
+            t.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use serde_json::Value;
 
-use crate::api::{self, Failure, text};
+use crate::api::{self, Failure, joined, text};
 use crate::datastore::DatastoreFields;
 use crate::fields::{focus_first_error, refusal_list};
 use crate::list::DatastoreList;
@@ -468,16 +468,7 @@ fn ExistingEnrichment(ui: Ui) -> impl IntoView {
             .get("connection")
             .map(|c| format!("{}:{}", text(c, "host"), text(c, "port")))
             .unwrap_or_default();
-        let teams = d
-            .get("teams")
-            .and_then(Value::as_array)
-            .map(|t| {
-                t.iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .unwrap_or_default();
+        let teams = joined(d.get("teams"));
         Some(view! {
             <dl class="summary">
                 <dt>"Teams"</dt><dd>{teams}</dd>

@@ -5,20 +5,8 @@
 use leptos::prelude::*;
 use serde_json::Value;
 
-use crate::api::{self, Failure, text};
+use crate::api::{self, Failure, joined, text};
 use crate::route::Route;
-
-/// The names in a JSON array of strings, joined.
-pub fn joined(v: Option<&Value>) -> String {
-    v.and_then(Value::as_array)
-        .map(|t| {
-            t.iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_default()
-}
 
 /// The list.
 #[component]

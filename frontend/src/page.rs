@@ -6,9 +6,8 @@ use leptos::prelude::*;
 use pgconnect_core::catalog::Catalog;
 use serde_json::Value;
 
-use crate::api::{self, Failure, text};
+use crate::api::{self, Failure, joined, text};
 use crate::app::go;
-use crate::list::joined;
 use crate::route::Route;
 use crate::state::TestRun;
 use crate::test::CheckRunner;
