@@ -47,12 +47,6 @@ pub fn DatastorePage(id: i64, signed_out: RwSignal<bool>) -> impl IntoView {
     let refused = RwSignal::new(None::<String>);
     let confirm = RwSignal::new(false);
     let busy = RwSignal::new(false);
-    let said = move |f: Failure| {
-        if f == Failure::SignedOut {
-            signed_out.set(true);
-        }
-        refused.set(Some(f.words()));
-    };
     leptos::task::spawn_local(async move {
         let v: Result<Value, _> = api::get(&format!("/api/datastores/{id}")).await;
         let has_catalog = v
@@ -74,40 +68,41 @@ pub fn DatastorePage(id: i64, signed_out: RwSignal<bool>) -> impl IntoView {
         }
     });
     request_animation_frame(|| crate::app::focus_heading("page-title"));
-    let discover = move |_| {
+    // one action at a time: busy while it runs, and what refused it said on the page
+    let act = move |work: std::pin::Pin<Box<dyn Future<Output = Result<(), Failure>>>>| {
         if busy.get_untracked() {
             return;
         }
         busy.set(true);
         refused.set(None);
         leptos::task::spawn_local(async move {
-            let r: Result<Value, _> =
-                api::post(&format!("/api/datastores/{id}/catalog"), &Value::Null, None).await;
+            let r = work.await;
             busy.set(false);
-            match r {
-                Ok(_) => {
-                    catalog.set(Some(serde_json::json!({ "status": "running" })));
-                    poll_catalog(id, catalog, 0);
+            if let Err(f) = r {
+                if f == Failure::SignedOut {
+                    signed_out.set(true);
                 }
-                Err(f) => said(f),
+                refused.set(Some(f.words()));
             }
         });
     };
+    let discover = move |_| {
+        act(Box::pin(async move {
+            let _: Value =
+                api::post(&format!("/api/datastores/{id}/catalog"), &Value::Null, None).await?;
+            catalog.set(Some(serde_json::json!({ "status": "running" })));
+            poll_catalog(id, catalog, 0);
+            Ok(())
+        }));
+    };
     let delete = move |_| {
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        refused.set(None);
-        leptos::task::spawn_local(async move {
+        act(Box::pin(async move {
             let r = api::delete(&format!("/api/datastores/{id}")).await;
-            busy.set(false);
             confirm.set(false);
-            match r {
-                Ok(()) => go(Route::List),
-                Err(f) => said(f),
-            }
-        });
+            r?;
+            go(Route::List);
+            Ok(())
+        }));
     };
     let loaded = Memo::new(move |_| datastore.with(|d| matches!(d, Some(Ok(_)))));
     let name = move || {
