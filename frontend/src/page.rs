@@ -112,12 +112,8 @@ pub fn DatastorePage(id: i64, signed_out: RwSignal<bool>) -> impl IntoView {
         })
     };
     let enrichment = move || {
-        datastore.with(|d| {
-            d.as_ref().is_some_and(|d| {
-                d.as_ref()
-                    .is_ok_and(|d| d.get("enrich_only") == Some(&Value::Bool(true)))
-            })
-        })
+        datastore
+            .with(|d| matches!(d, Some(Ok(d)) if d.get("enrich_only") == Some(&Value::Bool(true))))
     };
     view! {
         <section class="card" aria-labelledby="page-title">

@@ -409,6 +409,13 @@ test('the list of datastores, a page by its address, Back, test again, discover 
   assert.match(await page.textContent('#catalog'), /orders/);
   await step('datastore-page-actions');
 
+  // an enrichment datastore's deletion says what it unlinks
+  await page.goto(`${URL_}/#/datastores/${results.id}`);
+  await pageTitle('orders-results');
+  await page.click('#page-delete');
+  assert.match(await page.textContent('[role=dialog]'), /Datastores that write their results here are unlinked/);
+  await page.click('#delete-keep');
+
   // delete: asked first, and Keep it keeps it
   const archive = all.find((d) => d.name === 'orders-archive');
   await page.goto(`${URL_}/#/datastores/${archive.id}`);
@@ -417,6 +424,7 @@ test('the list of datastores, a page by its address, Back, test again, discover 
   await page.waitForSelector('[role=dialog]');
   await page.waitForFunction(() => document.activeElement?.id === 'delete-keep', null, { timeout: 2000 });
   assert.match(await page.textContent('[role=dialog]'), /Delete orders-archive\?.*connection stays/s);
+  assert.doesNotMatch(await page.textContent('[role=dialog]'), /unlinked/, 'a source datastore unlinks nothing');
   await step('delete-asked');
   await page.click('#delete-keep');
   assert.equal(await page.locator('[role=dialog]').count(), 0);
