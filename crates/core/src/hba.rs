@@ -1,6 +1,6 @@
 //! `pg_hba.conf` lines that let one role reach one database from one network.
 
-use std::net::IpAddr;
+use core::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 

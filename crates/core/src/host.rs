@@ -3,7 +3,7 @@
 //!
 //! The checks are pure string checks; resolving the name is the server's job (issue: live test).
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use core::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::diagnostic::json_str;
 
