@@ -250,14 +250,47 @@ fn the_qualytics_cli_flow_against_a_running_server() {
         .as_i64()
         .unwrap()
         .to_string();
+    let (code, _, err) = cli(
+        &addr,
+        Some(&dev),
+        &[
+            "datastores",
+            "enrichment",
+            "--id",
+            &sid,
+            "--link",
+            &eid,
+            "--prefix",
+            "Orders",
+        ],
+        "",
+    );
+    // the core's rule, with the field and the fix; nothing linked
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("/enrichment_prefix") && err.contains("use \"orders\""),
+        "{err}"
+    );
     let (code, out, _) = cli(
         &addr,
         Some(&dev),
-        &["datastores", "enrichment", "--id", &sid, "--link", &eid],
+        &[
+            "datastores",
+            "enrichment",
+            "--id",
+            &sid,
+            "--link",
+            &eid,
+            "--prefix",
+            "orders_",
+        ],
         "",
     );
     assert_eq!(code, 0);
-    assert!(out.contains("enrichment: results"), "{out}");
+    assert!(
+        out.contains("enrichment: results") && out.contains("tables prefixed orders_"),
+        "{out}"
+    );
     let (code, out, _) = cli(
         &addr,
         Some(&viewer),

@@ -39,4 +39,4 @@ pub use model::{
     Secrets, SecretsManagement, Shape, SslMode,
 };
 pub use secret::Secret;
-pub use validate::{Analysis, analyze, analyze_connection, validate};
+pub use validate::{Analysis, LinkRequest, analyze, analyze_connection, analyze_link, validate};

@@ -93,6 +93,71 @@ pub fn parse_secrets_management(settings: &Value) -> Result<SecretsManagement, R
     }
 }
 
+/// What linking an enrichment datastore changes besides the link itself (the body of
+/// `PATCH /api/datastores/{id}/enrichment/{enrichment_id}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkRequest {
+    /// `None`: the source's prefix stays as it is; `Some(None)`: it is removed;
+    /// `Some(Some(p))`: it becomes `p`.
+    pub enrichment_prefix: Option<Option<String>>,
+}
+
+/// The fields a link body takes.
+const LINK: &[&str] = &["enrichment_prefix"];
+
+/// Reads a link body: no body (`null`) or `{"enrichment_prefix": …}`, the prefix checked as on a
+/// new source datastore. A field it does not take is an error, not a warning: the body has one
+/// job, and a misspelt prefix ignored would leave the tables named differently than asked.
+#[must_use]
+pub fn analyze_link(body: &Value) -> (Report, Option<LinkRequest>) {
+    let mut w = Walker {
+        // no secrets take part in a link: `${` is literal text (and not valid in a prefix)
+        resolved: true,
+        ..Walker::default()
+    };
+    let root = Path::ROOT;
+    let parsed = match body {
+        Value::Null => Some(LinkRequest::default()),
+        Value::Object(obj) => {
+            for key in obj.keys().filter(|k| !LINK.contains(&k.as_str())) {
+                w.push(Diagnostic::error(
+                    "link/unknown-field",
+                    &root.key(key),
+                    format!("unknown field `{key}` in the link body; nothing was changed"),
+                    match suggest(key, LINK) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "the link body takes only `enrichment_prefix` (a string, or null \
+                                 to remove the prefix); send no body to keep the prefix"
+                            .to_owned(),
+                    },
+                ));
+            }
+            match obj.get("enrichment_prefix") {
+                None => Some(LinkRequest::default()),
+                Some(Value::Null) => Some(LinkRequest {
+                    enrichment_prefix: Some(None),
+                }),
+                Some(_) => w
+                    .enrichment_prefix(obj, &root, DatastoreKind::Source)
+                    .map(|p| LinkRequest {
+                        enrichment_prefix: Some(Some(p.to_owned())),
+                    }),
+            }
+        }
+        other => {
+            w.wrong_type(
+                &root,
+                other,
+                "an object such as {\"enrichment_prefix\": \"sales_\"}, or no body",
+            );
+            None
+        }
+    };
+    let report = Report::from_diagnostics(w.diags);
+    let parsed = if report.is_valid() { parsed } else { None };
+    (report, parsed)
+}
+
 fn analyze_with(payload: &Value, shape: Option<Shape>, resolved: bool) -> Analysis {
     let mut w = Walker {
         resolved,
@@ -1748,6 +1813,60 @@ mod tests {
                 "port": "5432", "username": "qualytics_read", "password": "pw",
                 "ssl_mode": "verify-full"}
         })
+    }
+
+    #[test]
+    fn link_bodies_keep_set_or_remove_the_prefix_and_refuse_the_rest() {
+        let read = |v: Value| analyze_link(&v);
+        let keep = LinkRequest::default();
+        assert_eq!(read(Value::Null), (Report::default(), Some(keep.clone())));
+        assert_eq!(read(json!({})), (Report::default(), Some(keep)));
+        let (r, l) = read(json!({"enrichment_prefix": "sales_"}));
+        assert!(r.diagnostics.is_empty(), "{r:?}");
+        assert_eq!(
+            l.unwrap().enrichment_prefix,
+            Some(Some("sales_".to_owned()))
+        );
+        let (_, l) = read(json!({"enrichment_prefix": null}));
+        assert_eq!(l.unwrap().enrichment_prefix, Some(None));
+        // the prefix rules of a new datastore, at the body's own path; no result when wrong
+        let one = |v: Value| {
+            let (r, l) = read(v);
+            assert!(l.is_none() && !r.is_valid(), "{r:?}");
+            assert_eq!(r.diagnostics.len(), 1, "{r:?}");
+            let d = r.diagnostics.into_iter().next().unwrap();
+            (d.code.into_owned(), d.path, d.help)
+        };
+        let (code, path, help) = one(json!({"enrichment_prefix": "Sales_"}));
+        assert_eq!(
+            (code.as_str(), path.as_str()),
+            ("enrichment/prefix-uppercase", "/enrichment_prefix")
+        );
+        assert!(help.contains("\"sales_\""), "{help}");
+        let (code, _, help) = one(json!({"enrichment_prefix": "9 lives-"}));
+        assert_eq!(code, "enrichment/prefix-invalid");
+        assert!(help.contains("\"_9_lives_\""), "{help}");
+        // `${` is no placeholder here: nothing resolves it
+        assert_eq!(
+            one(json!({"enrichment_prefix": "${p}"})).0,
+            "enrichment/prefix-invalid"
+        );
+        assert_eq!(
+            one(json!({"enrichment_prefix": ""})).1,
+            "/enrichment_prefix"
+        );
+        assert_eq!(one(json!({"enrichment_prefix": 7})).0, "field/wrong-type");
+        // a misspelt field is an error, with the field it meant
+        let (code, path, help) = one(json!({"enrichment_prefx": "sales_"}));
+        assert_eq!(
+            (code.as_str(), path.as_str()),
+            ("link/unknown-field", "/enrichment_prefx")
+        );
+        assert_eq!(help, "did you mean `enrichment_prefix`?");
+        let (_, _, help) = one(json!({"enrichment_id": 3}));
+        assert!(help.contains("takes only `enrichment_prefix`"), "{help}");
+        let (code, path, _) = one(json!(["sales_"]));
+        assert_eq!((code.as_str(), path.as_str()), ("field/wrong-type", ""));
     }
 
     #[test]

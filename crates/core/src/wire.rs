@@ -22,6 +22,18 @@ pub enum DatastorePayload {
     Craft(CraftAsset),
 }
 
+/// The optional body of `PATCH /api/datastores/{id}/enrichment/{enrichment_id}` (read by
+/// [`crate::analyze_link`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LinkBody {
+    /// The source's enrichment prefix from now on; `null` removes it, and leaving the field out
+    /// keeps the prefix it has.
+    #[serde(default)]
+    pub enrichment_prefix: Option<String>,
+}
+
 /// A Qualytics-style `POST /api/datastores` body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -333,6 +333,62 @@ async fn scenario(config: Config, pg: &PgServer) {
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["enrichment_datastore"]["id"], eid);
     assert_eq!(v["enrichment_datastore"]["host"], "127.0.0.1");
+    assert_eq!(
+        v["enrichment_prefix"],
+        Value::Null,
+        "no body: the prefix stays (none)"
+    );
+    // the prefix is set with the link, checked as on a new datastore; a refusal changes nothing
+    let link = |body: Value, token: &str| {
+        let (app, token) = (app.clone(), token.to_owned());
+        async move {
+            json_call(
+                &app,
+                "PATCH",
+                &format!("/api/datastores/{sid}/enrichment/{eid}"),
+                Some(&token),
+                &body,
+            )
+            .await
+        }
+    };
+    let (status, v) = link(json!({"enrichment_prefix": "sales_"}), &dev).await;
+    assert_eq!(
+        (status, v["enrichment_prefix"].as_str()),
+        (StatusCode::OK, Some("sales_")),
+        "{v}"
+    );
+    let (status, v) = link(json!({"enrichment_prefix": "Sales"}), &dev).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(
+        (&v["diagnostics"][0]["code"], &v["diagnostics"][0]["path"]),
+        (
+            &json!("enrichment/prefix-uppercase"),
+            &json!("/enrichment_prefix")
+        )
+    );
+    let (status, v) = link(json!({"prefix": "orders_"}), &dev).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["diagnostics"][0]["code"], "link/unknown-field");
+    let (status, v) = link(json!({"enrichment_prefix": "orders_"}), &viewer_finance).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    let (status, v) = link(Value::Null, &dev).await;
+    assert_eq!(
+        (status, v["enrichment_prefix"].as_str()),
+        (StatusCode::OK, Some("sales_")),
+        "refusals and a link without a body leave the prefix: {v}"
+    );
+    let (status, v) = link(json!({"enrichment_prefix": null}), &dev).await;
+    assert_eq!(
+        (
+            status,
+            &v["enrichment_prefix"],
+            &v["enrichment_datastore"]["id"]
+        ),
+        (StatusCode::OK, &Value::Null, &json!(eid))
+    );
+    let (status, v) = link(json!({"enrichment_prefix": "sales_"}), &dev).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
     let (status, v) = json_call(
         &app,
         "PATCH",
@@ -354,8 +410,9 @@ async fn scenario(config: Config, pg: &PgServer) {
     )
     .await;
     assert_eq!(
-        (status, &v["enrichment_datastore"]),
-        (StatusCode::OK, &Value::Null)
+        (status, &v["enrichment_datastore"], &v["enrichment_prefix"]),
+        (StatusCode::OK, &Value::Null, &json!("sales_")),
+        "unlinking keeps the prefix for the next link"
     );
 
     // ---- updates: a new address needs the password again; a rename keeps it

@@ -595,9 +595,16 @@ pub struct EnrichmentLink {
     /// The enrichment datastore to link.
     #[arg(long)]
     link: Option<i64>,
-    /// Remove the link.
+    /// Remove the link (the prefix stays, for the next link).
     #[arg(long)]
     unlink: bool,
+    /// With --link: the prefix of the tables written for this datastore, e.g. `sales_`.
+    /// Without it (and without --no-prefix) the prefix stays as it is.
+    #[arg(long, requires = "link", conflicts_with = "no_prefix")]
+    prefix: Option<String>,
+    /// With --link: remove the prefix.
+    #[arg(long, requires = "link")]
+    no_prefix: bool,
     #[command(flatten)]
     remote: Remote,
 }
@@ -630,9 +637,13 @@ fn datastore_text(d: &Value) -> String {
     );
     if let Some(e) = d["enrichment_datastore"].as_object() {
         s.push_str(&format!(
-            "      enrichment: {} ({})\n",
+            "      enrichment: {} ({}){}\n",
             e["name"].as_str().unwrap_or(""),
-            e["id"]
+            e["id"],
+            d["enrichment_prefix"]
+                .as_str()
+                .map(|p| format!(", tables prefixed {p}"))
+                .unwrap_or_default()
         ));
     }
     s
@@ -737,7 +748,12 @@ pub fn datastores(command: &Datastores) -> Result<Outcome, Unreadable> {
                 Some(e) => ("PATCH", format!("/api/datastores/{}/enrichment/{e}", a.id)),
                 None => ("DELETE", format!("/api/datastores/{}/enrichment", a.id)),
             };
-            let answer = a.remote.call(method, &path, None)?;
+            let body = match (&a.prefix, a.no_prefix) {
+                (Some(p), _) => Some(json!({ "enrichment_prefix": p })),
+                (None, true) => Some(json!({ "enrichment_prefix": null })),
+                (None, false) => None,
+            };
+            let answer = a.remote.call(method, &path, body.as_ref())?;
             Ok(a.remote.outcome(&answer, datastore_text))
         }
     }

@@ -15,7 +15,9 @@ use pgconnect_core::{ConnectionId, ConnectionRef, DatastoreKind, DatastoreReques
 use serde_json::{Value, json};
 
 use super::views;
-use super::{Streamed, check_payload, id, invalid, json_required, registry_error, store_error};
+use super::{
+    Streamed, check_payload, id, invalid, json_body, json_required, registry_error, store_error,
+};
 use crate::AppState;
 use crate::auth::{Caller, PUBLIC, Role};
 use crate::error::ApiError;
@@ -319,10 +321,18 @@ pub(crate) async fn row_payload(
     operation_id = "datastores_link",
     path = "/api/datastores/{id}/enrichment/{enrichment_id}",
     tag = "datastores",
-    summary = "Link an enrichment datastore",
+    summary = "Link an enrichment datastore (and set the prefix of the tables written there)",
+    description = "The body is optional. Without one the source's enrichment prefix stays as it \
+        is; `{\"enrichment_prefix\": \"sales_\"}` sets it (checked as on a new datastore) and \
+        `{\"enrichment_prefix\": null}` removes it. A field the body does not take is a 422.",
     params(("id" = i64, Path, description = "The record's id"), ("enrichment_id" = i64, Path, description = "The enrichment datastore's id")),
+    request_body(content = Option<pgconnect_core::wire::LinkBody>, content_type = "application/json",
+        example = json!({"enrichment_prefix": "sales_"})),
     responses(
         (status = 200, description = "Linked", body = DatastoreView),
+        (status = 400, response = BadRequest),
+        (status = 413, response = TooLarge),
+        (status = 422, response = Invalid),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
@@ -334,10 +344,16 @@ pub async fn link(
     State(state): State<AppState>,
     caller: Caller,
     Path((raw, raw_e)): Path<(String, String)>,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let row = visible(&state, &caller, id(&raw, "datastore")?, None).await?;
     let target = visible(&state, &caller, id(&raw_e, "datastore")?, None).await?;
     caller.require(Role::Developer, "link an enrichment datastore")?;
+    let body = json_body(body, true)?.unwrap_or_default();
+    let (report, request) = pgconnect_core::analyze_link(&body);
+    let Some(request) = request else {
+        return Ok(invalid(report));
+    };
     if row.kind == "enrichment" {
         return Err(ApiError::conflict(
             "registry/not-a-source",
@@ -363,7 +379,12 @@ pub async fn link(
     state
         .registry
         .store()
-        .set_enrichment(row.id, Some(target.id), &crate::registry::now())
+        .set_enrichment(
+            row.id,
+            Some(target.id),
+            request.enrichment_prefix.as_ref().map(Option::as_deref),
+            &crate::registry::now(),
+        )
         .await
         .map_err(store_error)?;
     let row = visible(&state, &caller, row.id, None).await?;
@@ -396,7 +417,7 @@ pub async fn unlink(
     state
         .registry
         .store()
-        .set_enrichment(row.id, None, &crate::registry::now())
+        .set_enrichment(row.id, None, None, &crate::registry::now())
         .await
         .map_err(store_error)?;
     let row = visible(&state, &caller, row.id, None).await?;

@@ -660,20 +660,26 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Sets or clears a datastore's enrichment link.
+    /// Sets or clears a datastore's enrichment link and, when `prefix` is `Some`, its enrichment
+    /// prefix (`Some(None)` removes it; `None` leaves it as it is).
     pub async fn set_enrichment(
         &self,
         id: i64,
         enrichment: Option<i64>,
+        prefix: Option<Option<&str>>,
         now: &str,
     ) -> Result<bool> {
-        let done =
-            sqlx::query("UPDATE datastores SET enrichment_id = $1, updated_at = $2 WHERE id = $3")
-                .bind(enrichment)
-                .bind(now.to_owned())
-                .bind(id)
-                .execute(&self.pool)
-                .await?;
+        let done = sqlx::query(
+            "UPDATE datastores SET enrichment_id = $1, updated_at = $2, \
+             enrichment_prefix = CASE WHEN $3 THEN $4 ELSE enrichment_prefix END WHERE id = $5",
+        )
+        .bind(enrichment)
+        .bind(now.to_owned())
+        .bind(prefix.is_some())
+        .bind(prefix.flatten().map(str::to_owned))
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 
