@@ -157,9 +157,9 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
     send(Request::get(path).build()).await
 }
 
-/// `DELETE path`, nothing back.
-pub async fn delete(path: &str) -> Result<(), Failure> {
-    answered(Request::delete(path).build()).await.map(drop)
+/// `DELETE path`, and what it answers (`()` for a 204).
+pub async fn delete<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
+    send(Request::delete(path).build()).await
 }
 
 /// `POST path` with a JSON body.
@@ -280,9 +280,15 @@ fn read_event(line: &str) -> Option<CheckEvent> {
     })
 }
 
-/// `PATCH path` without a body.
-pub async fn patch<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
-    send(Request::patch(path).build()).await
+/// `PATCH path`, with a JSON body unless `body` is null.
+pub async fn patch<T: DeserializeOwned>(path: &str, body: &Value) -> Result<T, Failure> {
+    let request = Request::patch(path);
+    send(if body.is_null() {
+        request.build()
+    } else {
+        request.json(body)
+    })
+    .await
 }
 
 /// A field of an answer as text: strings as they are, numbers as written, `null` or absent as "".

@@ -4,12 +4,15 @@
 //! says (`route`).
 
 use leptos::prelude::*;
+use pgconnect_core::Severity;
 use serde_json::Value;
 
-use crate::api::{self, Failure, joined, text};
+use crate::api::{self, Failure, text};
 use crate::datastore::DatastoreFields;
-use crate::fields::{focus_first_error, refusal_list};
+use crate::fields::{PREFIX, PrefixField, focus_first_error, refusal_list};
+use crate::link::enrichment_details;
 use crate::list::DatastoreList;
+use crate::model::belongs;
 use crate::page::DatastorePage;
 use crate::panels::{Permissions, RequestPreview};
 use crate::route::Route;
@@ -112,7 +115,14 @@ pub fn App() -> impl IntoView {
     let step = RwSignal::new(Step::Source);
     let sign_out_failed = RwSignal::new(None::<String>);
     load(ui);
-    let source_errors = Memo::new(move |_| ui.source_report.with(|r| !r.is_valid()));
+    // steps 1–3 go on whatever the prefix (step 4's field, checked there) says
+    let source_errors = Memo::new(move |_| {
+        ui.source_report.with(|r| {
+            r.diagnostics
+                .iter()
+                .any(|d| d.severity == Severity::Error && !belongs(&d.path, PREFIX))
+        })
+    });
     let next = move |_| {
         if source_errors.get_untracked() {
             ui.show_all.set(true);
@@ -294,26 +304,14 @@ fn EnrichmentStep(ui: Ui, step: RwSignal<Step>) -> impl IntoView {
             }
         });
     };
-    let prefix_id = "enr-prefix";
     view! {
         <form on:submit=|ev| ev.prevent_default() novalidate>
             <section class="card">
                 <h2 id="step-enrichment" tabindex="-1">"Link Enrichment Datastore"</h2>
                 <p class="muted">
                     "An enrichment datastore receives the results (anomalies, profiles, scores). "
-                    "Optional: Finish without one and link it later."
+                    "Optional: Finish without one and link it later, from the datastore's page."
                 </p>
-                <div class="field">
-                    <label for=prefix_id>"Enrichment prefix"</label>
-                    <p class="hint" id="enr-prefix-hint">"Prefix of the tables written for this datastore, e.g. sales_."</p>
-                    <input
-                        id=prefix_id
-                        type="text"
-                        aria-describedby="enr-prefix-hint"
-                        prop:value=move || ui.form.with(|f| f.prefix.clone())
-                        on:input=move |ev| ui.form.update(|f| f.prefix = event_target_value(&ev))
-                    />
-                </div>
                 <fieldset class="field segmented">
                     <legend>"Enrichment datastore"</legend>
                     <div class="choices">
@@ -340,6 +338,10 @@ fn EnrichmentStep(ui: Ui, step: RwSignal<Step>) -> impl IntoView {
                             .collect_view()}
                     </div>
                 </fieldset>
+                // the prefix names the tables written there: it has a meaning once there is one
+                <Show when=move || mode.get() != EnrichMode::None>
+                    <PrefixField ui=ui/>
+                </Show>
                 <Show when=move || mode.get() == EnrichMode::Existing>
                     <ExistingEnrichment ui=ui/>
                 </Show>
@@ -440,14 +442,17 @@ async fn save(form: &Form, saved: RwSignal<Saved>) -> Result<i64, (String, Failu
         },
     };
     if let Some(eid) = enrichment {
-        let _: Value = api::patch(&format!("/api/datastores/{source}/enrichment/{eid}"))
-            .await
-            .map_err(|f| {
-                (
-                    "The datastores are saved, but linking them failed.".to_owned(),
-                    f,
-                )
-            })?;
+        let _: Value = api::patch(
+            &format!("/api/datastores/{source}/enrichment/{eid}"),
+            &Value::Null,
+        )
+        .await
+        .map_err(|f| {
+            (
+                "The datastores are saved, but linking them failed.".to_owned(),
+                f,
+            )
+        })?;
     }
     Ok(source)
 }
@@ -459,23 +464,10 @@ fn ExistingEnrichment(ui: Ui) -> impl IntoView {
     let invalid = Memo::new(move |_| ui.show_all.get() && chosen.get().is_none());
     let detail = move || {
         let id = chosen.get()?;
-        let d = ui.enrichments.with(|ds| {
+        ui.enrichments.with(|ds| {
             ds.iter()
                 .find(|d| d.get("id").and_then(Value::as_i64) == Some(id))
-                .cloned()
-        })?;
-        let host = d
-            .get("connection")
-            .map(|c| format!("{}:{}", text(c, "host"), text(c, "port")))
-            .unwrap_or_default();
-        let teams = joined(d.get("teams"));
-        Some(view! {
-            <dl class="summary">
-                <dt>"Teams"</dt><dd>{teams}</dd>
-                <dt>"Host"</dt><dd>{host}</dd>
-                <dt>"Database"</dt><dd>{text(&d, "database")}</dd>
-                <dt>"Schema"</dt><dd>{text(&d, "schema")}</dd>
-            </dl>
+                .map(enrichment_details)
         })
     };
     view! {

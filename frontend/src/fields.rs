@@ -3,8 +3,8 @@
 //! Test Connection said about it.
 
 use leptos::prelude::*;
-use pgconnect_core::Severity;
 use pgconnect_core::check::CheckError;
+use pgconnect_core::{Diagnostic, Severity};
 use wasm_bindgen::JsCast;
 
 use crate::api::Failure;
@@ -35,9 +35,22 @@ impl Lens {
 
 /// A message under a field.
 #[derive(Clone, PartialEq)]
-struct Message {
-    severity: Severity,
-    text: String,
+pub struct Message {
+    /// Error, warning or note.
+    pub severity: Severity,
+    /// What is wrong and how to fix it.
+    pub text: String,
+}
+
+impl Message {
+    /// A diagnostic in words, `lead` (e.g. "Server: ") before it.
+    #[must_use]
+    pub fn of(d: &Diagnostic, lead: &str) -> Message {
+        Message {
+            severity: d.severity,
+            text: format!("{lead}{} — {}", capitalise(&d.message), d.help),
+        }
+    }
 }
 
 /// What shows under the field at `path`: the core's diagnostics once the field is touched (or a
@@ -49,10 +62,7 @@ fn messages(ui: Ui, which: Which, path: &'static str) -> Vec<Message> {
     if shown {
         ui.report(which).with(|r| {
             for d in r.diagnostics.iter().filter(|d| belongs(&d.path, path)) {
-                out.push(Message {
-                    severity: d.severity,
-                    text: format!("{} — {}", capitalise(&d.message), d.help),
-                });
+                out.push(Message::of(d, ""));
             }
         });
     }
@@ -60,10 +70,7 @@ fn messages(ui: Ui, which: Which, path: &'static str) -> Vec<Message> {
         // the server's 422: what only it could see (e.g. a stored connection's settings)
         if let Some(f) = &t.failure {
             for d in f.errors().into_iter().filter(|d| belongs(&d.path, path)) {
-                out.push(Message {
-                    severity: Severity::Error,
-                    text: format!("Server: {} — {}", capitalise(&d.message), d.help),
-                });
+                out.push(Message::of(d, "Server: "));
             }
         }
         let Some(report) = &t.report else { return };
@@ -123,10 +130,20 @@ pub fn feedback_for(
     let id = field_id(which, path);
     let msg_id = format!("{id}-msg");
     let msgs = Memo::new(move |_| messages(ui, which, path));
+    let (invalid, view) = message_list(msg_id.clone(), msgs);
+    (invalid, view, msg_id)
+}
+
+/// The messages block under a field (errors and warnings told apart, announced politely) and
+/// whether any of them is an error.
+pub fn message_list(
+    msg_id: String,
+    msgs: Memo<Vec<Message>>,
+) -> (Signal<bool>, impl IntoView + use<>) {
     let invalid =
         Signal::derive(move || msgs.with(|m| m.iter().any(|m| m.severity == Severity::Error)));
     let view = view! {
-        <div class="messages" id=msg_id.clone() aria-live="polite">
+        <div class="messages" id=msg_id aria-live="polite">
             {move || {
                 msgs.get()
                     .into_iter()
@@ -148,7 +165,7 @@ pub fn feedback_for(
             }}
         </div>
     };
-    (invalid, view, msg_id)
+    (invalid, view)
 }
 
 /// What a labelled field is made of: its id, its hint's id, what describes it (the hint, then
@@ -229,6 +246,45 @@ pub fn TextField(
         </div>
     }
 }
+
+/// The source's enrichment prefix (step 4), with the core's messages on it like any field: its
+/// rules are checked as the source body's `/enrichment_prefix`.
+#[component]
+pub fn PrefixField(ui: Ui) -> impl IntoView {
+    let Parts {
+        id,
+        hint_id,
+        described,
+        invalid,
+        messages,
+    } = parts(ui, Which::Source, PREFIX, true);
+    let touch_id = id.clone();
+    let blur_id = id.clone();
+    view! {
+        <div class="field" class:invalid=move || invalid.get()>
+            <label for=id.clone()>"Enrichment prefix"</label>
+            <p class="hint" id=hint_id>"Prefix of the tables written for this datastore, e.g. sales_."</p>
+            <input
+                id=id
+                type="text"
+                autocomplete="off"
+                spellcheck="false"
+                aria-invalid=move || if invalid.get() { "true" } else { "false" }
+                aria-describedby=described
+                prop:value=move || ui.form.with(|f| f.prefix.clone())
+                on:input=move |ev| {
+                    ui.form.update(|f| f.prefix = event_target_value(&ev));
+                    touch(ui, &touch_id);
+                }
+                on:blur=move |_| touch(ui, &blur_id)
+            />
+            {messages}
+        </div>
+    }
+}
+
+/// Where the source body keeps the enrichment prefix (step 4's field, not steps 1–3's).
+pub const PREFIX: &str = "/enrichment_prefix";
 
 /// A multi-line text input (certificates, credentials payloads).
 #[component]

@@ -6,6 +6,7 @@ pub mod api;
 pub mod app;
 pub mod datastore;
 pub mod fields;
+pub mod link;
 pub mod list;
 pub mod model;
 pub mod page;

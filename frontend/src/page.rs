@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::api::{self, Failure, joined, text};
 use crate::app::go;
+use crate::link::LinkEnrichment;
 use crate::route::Route;
 use crate::state::TestRun;
 use crate::test::CheckRunner;
@@ -97,7 +98,7 @@ pub fn DatastorePage(id: i64, signed_out: RwSignal<bool>) -> impl IntoView {
     };
     let delete = move |_| {
         act(Box::pin(async move {
-            let r = api::delete(&format!("/api/datastores/{id}")).await;
+            let r: Result<(), _> = api::delete(&format!("/api/datastores/{id}")).await;
             confirm.set(false);
             r?;
             go(Route::List);
@@ -126,6 +127,9 @@ pub fn DatastorePage(id: i64, signed_out: RwSignal<bool>) -> impl IntoView {
                 .into_any(),
                 Some(Ok(d)) => summary(&d).into_any(),
             }}
+            <Show when=move || loaded.get() && !enrichment()>
+                <LinkEnrichment id=id datastore=datastore signed_out=signed_out/>
+            </Show>
             <Show when=move || loaded.get()>
                 <h3 id="page-test-h">"Test Connection"</h3>
                 <p class="hint">"Checks the stored connection live, as the platform will use it."</p>

@@ -223,9 +223,23 @@ test('an enrichment datastore added with its own test, then linked', async () =>
   assert.match(await testConnection(), /Connected/);
   await page.click('#next');
   await page.waitForSelector('#step-enrichment');
-  await page.fill('#enr-prefix', 'orders_');
+  assert.equal(await page.locator('#src-enrichment_prefix').count(), 0, 'no prefix without an enrichment datastore');
   await page.check('#enr-new');
   await page.waitForSelector('#enr-name');
+  // the prefix is checked as it is typed, under its field; Finish goes to it while it is wrong
+  await page.fill('#src-enrichment_prefix', 'Orders');
+  await page.locator('#src-enrichment_prefix').blur();
+  assert.equal(await page.getAttribute('#src-enrichment_prefix', 'aria-invalid'), 'true');
+  assert.match(await page.textContent('#src-enrichment_prefix-msg'), /upper-case letters.*use "orders"/);
+  // (aria-disabled, not disabled: a click still says why, so force past playwright's check)
+  await page.click('#finish', { force: true });
+  await page.waitForFunction(() => document.activeElement?.id === 'src-enrichment_prefix', null, { timeout: 2000 });
+  // and steps 1–3 are not held back by it: Back, then Next, comes here again
+  await page.getByRole('button', { name: 'Back', exact: true }).click();
+  await page.click('#next');
+  await page.waitForSelector('#step-enrichment');
+  await page.fill('#src-enrichment_prefix', 'orders_');
+  assert.equal(await page.getAttribute('#src-enrichment_prefix', 'aria-invalid'), 'false');
   // Finish is blocked while the new enrichment datastore's form has errors
   assert.equal(await page.getAttribute('#finish', 'aria-disabled'), 'true');
   await page.fill('#enr-name', 'orders-results');
@@ -442,6 +456,76 @@ test('the list of datastores, a page by its address, Back, test again, discover 
   await page.goto(`${URL_}/#/datastores/${archive.id}`);
   await pageTitle('The datastore could not be loaded');
   assert.match(await page.textContent('.card .banner.error'), /There is no datastore [0-9]+: it was deleted, or only another team sees it/);
+});
+
+test('a source datastore\'s page links an enrichment datastore later, changes the link, unlinks it', async () => {
+  const all = await api('/api/datastores');
+  const sales = all.find((d) => d.name === 'sales');
+  const results = all.find((d) => d.name === 'orders-results');
+  assert.equal(sales.enrichment_datastore, null, 'sales was finished without one');
+  await page.goto(`${URL_}/#/datastores/${sales.id}`);
+  await pageTitle('sales');
+  assert.match(await page.textContent('#page-enrichment'), /No enrichment datastore linked/);
+  assert.equal((await page.textContent('#link-open')).trim(), 'Link an enrichment datastore…');
+  assert.equal(await page.locator('#link-unlink').count(), 0, 'nothing to unlink');
+  await page.click('#link-open');
+  await page.waitForFunction(() => document.activeElement?.id === 'link-prefix', null, { timeout: 2000 });
+  // the prefix: the core's rule as it is typed, with the fix
+  await page.fill('#link-prefix', 'Sales Results');
+  await page.locator('#link-prefix').blur();
+  assert.equal(await page.getAttribute('#link-prefix', 'aria-invalid'), 'true');
+  assert.match(await page.textContent('#link-prefix-msg'), /does not make valid unquoted table names.*"sales_results"/);
+  await page.click('#link-save');
+  await page.waitForFunction(() => document.activeElement?.id === 'link-prefix', null, { timeout: 2000 });
+  await page.fill('#link-prefix', 'sales_');
+  assert.equal(await page.textContent('#link-prefix-msg'), '');
+  // no enrichment datastore chosen: said at the choice, nothing sent
+  await page.click('#link-save');
+  await page.waitForFunction(() => document.activeElement?.id === 'link-select', null, { timeout: 2000 });
+  assert.match(await page.textContent('#link-select-msg'), /Choose the enrichment datastore to write to/);
+  assert.equal((await api(`/api/datastores/${sales.id}`)).enrichment_datastore, null);
+  await page.selectOption('#link-select', String(results.id));
+  const detail = await page.textContent('#link-select ~ dl.summary');
+  assert.match(detail, new RegExp(`Schema${env.PG_RESULTS}`));
+  await step('link-from-page');
+  await page.click('#link-save');
+  await page.waitForSelector('#page-enrichment a');
+  assert.match(await page.textContent('#page-enrichment'), /orders-results.*Prefixsales_/s);
+  assert.equal((await page.textContent('#link-status')).trim(),
+    'Linked: results go to orders-results, in tables prefixed sales_.');
+  assert.equal((await page.textContent('#link-open')).trim(), 'Change the link…');
+  let stored = await api(`/api/datastores/${sales.id}`);
+  assert.equal(stored.enrichment_datastore.id, results.id);
+  assert.equal(stored.enrichment_prefix, 'sales_');
+  await step('linked-from-page');
+
+  // Change: the form opens with what is stored; Cancel changes nothing
+  await page.click('#link-open');
+  assert.equal(await page.inputValue('#link-prefix'), 'sales_');
+  await page.waitForFunction((id) => document.getElementById('link-select')?.value === id, String(results.id));
+  await page.fill('#link-prefix', 'other_');
+  await page.click('#link-cancel');
+  assert.ok(!(await page.isVisible('#link-prefix')));
+  assert.equal((await api(`/api/datastores/${sales.id}`)).enrichment_prefix, 'sales_');
+  // a new prefix through Change
+  await page.click('#link-open');
+  await page.fill('#link-prefix', 'sales_v2_');
+  await page.click('#link-save');
+  await page.waitForFunction(() => /Prefixsales_v2_/.test(document.getElementById('page-enrichment')?.textContent ?? ''));
+  assert.equal((await api(`/api/datastores/${sales.id}`)).enrichment_prefix, 'sales_v2_');
+
+  // Unlink: the link goes, the prefix stays for the next one
+  await page.click('#link-unlink');
+  await page.waitForFunction(() => /No enrichment datastore linked/.test(document.getElementById('page-enrichment')?.textContent ?? ''));
+  assert.match(await page.textContent('#link-status'), /Unlinked.*the prefix is kept for the next link/);
+  stored = await api(`/api/datastores/${sales.id}`);
+  assert.equal(stored.enrichment_datastore, null);
+  assert.equal(stored.enrichment_prefix, 'sales_v2_');
+  await page.click('#link-open');
+  assert.equal(await page.inputValue('#link-prefix'), 'sales_v2_');
+  assert.equal(await page.inputValue('#link-select'), '');
+  await step('unlinked-form-again');
+  await page.click('#link-cancel');
 });
 
 /** Presses Tab until the element with `id` has focus: it is reachable with the keyboard. */
