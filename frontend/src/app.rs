@@ -68,6 +68,8 @@ fn load(ui: Ui) {
     leptos::task::spawn_local(async move {
         if let Ok(s) = api::get::<Value>("/api/session").await {
             ui.who.set(who(&s));
+            ui.role
+                .set(s.get("role").and_then(Value::as_str).map(str::to_owned));
         }
         match api::get::<Vec<String>>("/api/teams").await {
             Ok(t) => {
@@ -189,6 +191,17 @@ pub fn App() -> impl IntoView {
                 </p>
             </div>
         </Show>
+        <Show when=move || adding.get() && !ui.may_write()>
+            <div class="banner note" id="viewer-note">
+                <p>
+                    "You are signed in as a viewer: you can fill in this form and test the \
+                     connection, but saving a datastore takes the developer role. Ask an admin \
+                     for a developer token ("
+                    <code>"pgconnect token create --role developer --team …"</code>
+                    ")."
+                </p>
+            </div>
+        </Show>
         <Show when=move || adding.get()>
             <ol class="steps" aria-label="Progress">
                 <li aria-current=move || (step.get() == Step::Source).then_some("step")>"1–3 Datastore and connection"</li>
@@ -226,7 +239,7 @@ pub fn App() -> impl IntoView {
                 {move || match route.get() {
                     Route::Add => ().into_any(),
                     Route::List => view! { <DatastoreList signed_out=ui.signed_out/> }.into_any(),
-                    Route::Datastore(id) => view! { <DatastorePage id=id signed_out=ui.signed_out/> }.into_any(),
+                    Route::Datastore(id) => view! { <DatastorePage id=id signed_out=ui.signed_out may_write=Signal::derive(move || ui.may_write())/> }.into_any(),
                 }}
             </div>
             <Show when=move || adding.get()>
@@ -275,7 +288,8 @@ fn EnrichmentStep(ui: Ui, step: RwSignal<Step>) -> impl IntoView {
         src || enr
     });
     let finish = move |_| {
-        if saving.get_untracked() {
+        // a viewer's Finish says why beside it; the server would refuse the save anyway
+        if saving.get_untracked() || !ui.may_write() {
             return;
         }
         if blocked.get_untracked() {
@@ -366,12 +380,16 @@ fn EnrichmentStep(ui: Ui, step: RwSignal<Step>) -> impl IntoView {
                 <button
                     type="button"
                     id="finish"
-                    aria-disabled=move || if blocked.get() || saving.get() { "true" } else { "false" }
+                    aria-disabled=move || if blocked.get() || saving.get() || !ui.may_write() { "true" } else { "false" }
                     aria-busy=move || if saving.get() { "true" } else { "false" }
+                    aria-describedby=move || (!ui.may_write()).then_some("finish-why")
                     on:click=finish
                 >
                     {move || if saving.get() { "Saving…" } else { "Finish" }}
                 </button>
+                <Show when=move || !ui.may_write()>
+                    <span class="muted" id="finish-why">"Saving takes the developer role; you are signed in as a viewer."</span>
+                </Show>
             </div>
         </form>
         {move || {

@@ -40,7 +40,11 @@ fn poll_catalog(id: i64, state: RwSignal<Option<Value>>, tries: u32) {
 
 /// The page.
 #[component]
-pub fn DatastorePage(id: i64, signed_out: RwSignal<bool>) -> impl IntoView {
+pub fn DatastorePage(
+    id: i64,
+    signed_out: RwSignal<bool>,
+    may_write: Signal<bool>,
+) -> impl IntoView {
     let datastore = RwSignal::new(None::<Result<Value, String>>);
     let catalog = RwSignal::new(None::<Value>);
     let check = RwSignal::new(TestRun::default());
@@ -127,7 +131,7 @@ pub fn DatastorePage(id: i64, signed_out: RwSignal<bool>) -> impl IntoView {
                 .into_any(),
                 Some(Ok(d)) => summary(&d).into_any(),
             }}
-            <Show when=move || loaded.get() && !enrichment()>
+            <Show when=move || loaded.get() && !enrichment() && may_write.get()>
                 <LinkEnrichment id=id datastore=datastore signed_out=signed_out/>
             </Show>
             <Show when=move || loaded.get()>
@@ -146,7 +150,7 @@ pub fn DatastorePage(id: i64, signed_out: RwSignal<bool>) -> impl IntoView {
                 <div id="catalog" role="status" aria-live="polite">
                     {move || catalog_view(id, catalog.get())}
                 </div>
-                <div class="actions">
+                <div class="actions" class:hidden=move || !may_write.get()>
                     <button
                         type="button"
                         class="secondary"
@@ -162,7 +166,13 @@ pub fn DatastorePage(id: i64, signed_out: RwSignal<bool>) -> impl IntoView {
             <div class="nav">
                 <a class="button secondary" href=Route::Add.href() id="page-add">"Add another datastore"</a>
                 <a href=Route::List.href()>"All datastores"</a>
-                <Show when=move || loaded.get()>
+                <Show when=move || loaded.get() && !may_write.get()>
+                    <p class="hint" id="page-viewer">
+                        "You are signed in as a viewer: Test Connection works; discovering, \
+                         linking and deleting take the developer role."
+                    </p>
+                </Show>
+                <Show when=move || loaded.get() && may_write.get()>
                     <button type="button" class="danger" id="page-delete" on:click=move |_| confirm.set(true)>
                         "Delete…"
                     </button>

@@ -158,6 +158,8 @@ pub struct Ui {
     pub left: RwSignal<bool>,
     /// `GET /api/session`: who is signed in and until when, in words.
     pub who: RwSignal<Option<String>>,
+    /// `GET /api/session`: the role (`admin`, `developer`, `viewer`); `None` until known.
+    pub role: RwSignal<Option<String>>,
 }
 
 impl Ui {
@@ -179,7 +181,16 @@ impl Ui {
             signed_out: RwSignal::new(false),
             left: RwSignal::new(false),
             who: RwSignal::new(None),
+            role: RwSignal::new(None),
         }
+    }
+
+    /// Whether the session may create, change and delete (any role but viewer; true while the
+    /// role is not known yet, so nothing flickers). The server decides either way: this only
+    /// spares a viewer buttons that would be refused.
+    #[must_use]
+    pub fn may_write(&self) -> bool {
+        self.role.with(|r| r.as_deref() != Some("viewer"))
     }
 
     /// The report of one datastore.

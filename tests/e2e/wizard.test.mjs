@@ -528,6 +528,51 @@ test('a source datastore\'s page links an enrichment datastore later, changes th
   await page.click('#link-cancel');
 });
 
+test('a viewer tests connections and is spared the buttons the server would refuse', async () => {
+  const orders = (await api('/api/datastores')).find((d) => d.name === 'orders');
+  const viewer = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await viewer.addCookies([{ name: 'pgconnect_session', value: env.PGCONNECT_VIEWER_TOKEN, url: URL_ }]);
+  const admin = page;
+  page = await viewer.newPage();
+  page.on('pageerror', (e) => { throw e; });
+  try {
+    await fresh();
+    await page.waitForSelector('#viewer-note');
+    assert.match(await page.textContent('#who'), /viewer/);
+    assert.match(await page.textContent('#viewer-note'), /saving a datastore takes the developer role/);
+    // what a viewer may do works: fill in, validate, test live
+    await fillSource({ name: 'viewer-try' });
+    assert.match(await testConnection(), /^Connected to PostgreSQL [0-9.]+$/);
+    await page.click('#next');
+    await page.waitForSelector('#step-enrichment');
+    assert.equal(await page.getAttribute('#finish', 'aria-disabled'), 'true');
+    assert.equal(await page.getAttribute('#finish', 'aria-describedby'), 'finish-why');
+    assert.match(await page.textContent('#finish-why'), /Saving takes the developer role/);
+    await page.click('#finish', { force: true });
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator('[role=dialog]').count(), 0, 'nothing is sent');
+    assert.ok(!(await api('/api/datastores')).some((d) => d.name === 'viewer-try'));
+    await step('viewer-wizard');
+    // a page: Test Connection works; discover, link and delete are not offered
+    await page.goto(`${URL_}/#/datastores/${orders.id}`);
+    await pageTitle('orders');
+    assert.match(await page.textContent('#page-viewer'), /discovering, linking and deleting take the developer role/);
+    assert.equal(await page.locator('#page-delete').count(), 0);
+    assert.equal(await page.locator('#link-open').count(), 0);
+    assert.ok(!(await page.isVisible('#page-discover')));
+    await page.click('#page-test');
+    await page.waitForSelector('#page-result .headline', { timeout: 20000 });
+    assert.match(await page.textContent('#page-result .headline'), /^Connected to PostgreSQL [0-9.]+$/);
+    await step('viewer-page');
+    // the server is the rule: the same session's write is refused there
+    const refused = await page.request.delete(`${URL_}/api/datastores/${orders.id}`);
+    assert.equal(refused.status(), 403);
+  } finally {
+    await viewer.close();
+    page = admin;
+  }
+});
+
 /** Presses Tab until the element with `id` has focus: it is reachable with the keyboard. */
 async function tabTo(id, { back = false } = {}) {
   for (let i = 0; i < 120; i += 1) {

@@ -79,6 +79,8 @@ fn the_wizard_in_headless_chromium() {
     .unwrap();
 
     let data = tempfile::tempdir().unwrap();
+    // a viewer's session too (Public only), recorded in the store the server opens
+    let viewer = common::token(data.path(), "viewer", &[]);
     let mut server = Command::new(env!("CARGO_BIN_EXE_pgconnect"))
         .args([
             "serve",
@@ -128,6 +130,7 @@ fn the_wizard_in_headless_chromium() {
         .current_dir(&e2e)
         .env("PGCONNECT_URL", &url)
         .env("PGCONNECT_LOGIN", &login)
+        .env("PGCONNECT_VIEWER_TOKEN", &viewer)
         .env("PG_HOST", pg.host())
         .env("PG_PORT", pg.port().to_string())
         .env("PG_DB", DB)
