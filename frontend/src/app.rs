@@ -7,10 +7,10 @@ use leptos::prelude::*;
 use pgconnect_core::Severity;
 use serde_json::Value;
 
-use crate::api::{self, Failure, text};
+use crate::api::{self, Failure};
 use crate::datastore::DatastoreFields;
 use crate::fields::{PREFIX, PrefixField, focus_first_error, refusal_list};
-use crate::link::enrichment_details;
+use crate::link::{enrichment_choices, enrichment_details};
 use crate::list::DatastoreList;
 use crate::model::belongs;
 use crate::page::DatastorePage;
@@ -500,21 +500,7 @@ fn ExistingEnrichment(ui: Ui) -> impl IntoView {
                     ui.form.update(|f| f.existing_enrichment = v);
                 }
             >
-                <option value="" selected=move || chosen.get().is_none()>"Choose…"</option>
-                {move || {
-                    ui.enrichments
-                        .get()
-                        .into_iter()
-                        .map(|d| {
-                            let id = d.get("id").and_then(Value::as_i64).unwrap_or_default();
-                            view! {
-                                <option value=id.to_string() selected=move || chosen.get() == Some(id)>
-                                    {text(&d, "name")}
-                                </option>
-                            }
-                        })
-                        .collect_view()
-                }}
+                {move || enrichment_choices(ui.enrichments.get(), chosen.into())}
             </select>
             <div class="messages" id="enr-existing-msg">
                 <Show when=move || invalid.get()>

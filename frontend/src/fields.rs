@@ -283,7 +283,8 @@ pub fn PrefixField(ui: Ui) -> impl IntoView {
     }
 }
 
-/// Where the source body keeps the enrichment prefix (step 4's field, not steps 1–3's).
+/// Where a source body (and a link body) keeps the enrichment prefix: step 4's field, not
+/// steps 1–3's.
 pub const PREFIX: &str = "/enrichment_prefix";
 
 /// A multi-line text input (certificates, credentials payloads).

@@ -10,11 +10,8 @@ use serde_json::{Value, json};
 
 use crate::api::{self, Failure, joined, text};
 use crate::app::focus_heading;
-use crate::fields::{Message, message_list};
+use crate::fields::{Message, PREFIX, message_list};
 use crate::model::belongs;
-
-/// Where a link body keeps the prefix.
-const PREFIX: &str = "/enrichment_prefix";
 
 /// An enrichment datastore's teams, host, database and schema: what tells two apart.
 pub fn enrichment_details(d: &Value) -> impl IntoView + use<> {
@@ -30,6 +27,24 @@ pub fn enrichment_details(d: &Value) -> impl IntoView + use<> {
             <dt>"Schema"</dt><dd>{text(d, "schema")}</dd>
         </dl>
     }
+}
+
+/// The `<option>`s of a choice of enrichment datastores, "Choose…" first; `chosen` is selected.
+pub fn enrichment_choices(ds: Vec<Value>, chosen: Signal<Option<i64>>) -> impl IntoView {
+    let first =
+        view! { <option value="" selected=move || chosen.get().is_none()>"Choose…"</option> };
+    let rest = ds
+        .into_iter()
+        .map(|d| {
+            let eid = id_of(&d).unwrap_or_default();
+            view! {
+                <option value=eid.to_string() selected=move || chosen.get() == Some(eid)>
+                    {text(&d, "name")}
+                </option>
+            }
+        })
+        .collect_view();
+    (first, rest)
 }
 
 /// The link's body: the prefix as typed (trimmed), or `null` (no prefix) when it is empty.
@@ -265,22 +280,12 @@ pub fn LinkEnrichment(
                         failure.set(None);
                     }
                 >
-                    <option value="" selected=move || chosen.get().is_none()>"Choose…"</option>
                     {move || {
-                        options.with(|o| match o {
+                        let ds = options.with(|o| match o {
                             Some(Ok(ds)) => ds.clone(),
                             _ => Vec::new(),
-                        })
-                        .into_iter()
-                        .map(|d| {
-                            let eid = id_of(&d).unwrap_or_default();
-                            view! {
-                                <option value=eid.to_string() selected=move || chosen.get() == Some(eid)>
-                                    {text(&d, "name")}
-                                </option>
-                            }
-                        })
-                        .collect_view()
+                        });
+                        enrichment_choices(ds, chosen.into())
                     }}
                 </select>
                 <div class="messages" id="link-select-msg" aria-live="polite">
