@@ -103,6 +103,13 @@ pub fn LinkEnrichment(
             Some(f) => Some(f.words()),
         })
     });
+    // a refusal: kept for the fields and the banner; a 401 also signs the page out
+    let fail = move |f: Failure| {
+        if f == Failure::SignedOut {
+            signed_out.set(true);
+        }
+        failure.set(Some(f));
+    };
     let start = move |_| {
         let (p, e) = datastore.with_untracked(|d| match d {
             Some(Ok(d)) => (
@@ -171,12 +178,7 @@ pub fn LinkEnrichment(
                     open.set(false);
                     request_animation_frame(|| focus_heading("link-open"));
                 }
-                Err(f) => {
-                    if f == Failure::SignedOut {
-                        signed_out.set(true);
-                    }
-                    failure.set(Some(f));
-                }
+                Err(f) => fail(f),
             }
         });
     };
@@ -202,12 +204,7 @@ pub fn LinkEnrichment(
                     datastore.set(Some(Ok(v)));
                     request_animation_frame(|| focus_heading("link-open"));
                 }
-                Err(f) => {
-                    if f == Failure::SignedOut {
-                        signed_out.set(true);
-                    }
-                    failure.set(Some(f));
-                }
+                Err(f) => fail(f),
             }
         });
     };
