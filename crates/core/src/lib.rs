@@ -22,6 +22,7 @@ pub mod host;
 pub mod ident;
 pub mod jsonpath;
 pub mod model;
+pub mod patch;
 pub mod placeholder;
 pub mod preview;
 pub mod resolve;

@@ -10,6 +10,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use pgconnect_core::patch::merge_connection as merge;
 use pgconnect_core::{DatastoreKind, Diagnostic, Report, Shape, analyze_connection};
 use serde_json::{Map, Value, json};
 
@@ -20,7 +21,6 @@ use super::{
 use crate::AppState;
 use crate::auth::{Caller, PUBLIC, Role};
 use crate::error::ApiError;
-use crate::registry::{PASSWORD, VAULT_CREDENTIALS};
 
 /// `POST /api/connections`: a Qualytics `connection` object.
 #[utoipa::path(
@@ -360,179 +360,6 @@ async fn open(
         .ok_or_else(|| ApiError::not_found("connection", raw))
 }
 
-/// How well an `ssl_mode` protects the password: libpq's modes in order, absent = `prefer`.
-fn tls_rank(connection: &Value) -> usize {
-    let mode = connection
-        .get("ssl_mode")
-        .and_then(Value::as_str)
-        .and_then(pgconnect_core::SslMode::parse)
-        .unwrap_or(pgconnect_core::SslMode::Prefer);
-    pgconnect_core::SslMode::ALL
-        .iter()
-        .position(|m| *m == mode)
-        .unwrap_or(0)
-}
-
 fn take_text(obj: &mut Map<String, Value>, key: &str) -> Option<String> {
     obj.remove(key).and_then(|v| v.as_str().map(str::to_owned))
-}
-
-/// A stored connection with a patch applied.
-pub(crate) struct Merged {
-    /// The `connection` object, secrets included.
-    pub value: Value,
-    /// Secret fields kept from the store (not resent).
-    pub kept: Vec<&'static str>,
-}
-
-/// Applies `patch` (fields to set; `null` removes; `secrets_management` merges field by field)
-/// to the stored `connection` object (with its opened secrets). A stored secret is never sent to
-/// a new address: when the host or port changes, the password must come with the patch; when
-/// the vault's login URL changes, the credentials payload must.
-pub(crate) fn merge(stored: &Value, patch: &Map<String, Value>) -> Result<Merged, Report> {
-    let mut value = stored.clone();
-    let Some(obj) = value.as_object_mut() else {
-        return Err(Report::new());
-    };
-    for (k, v) in patch {
-        if k == "secrets_management"
-            && let (Some(Value::Object(current)), Value::Object(changes)) =
-                (obj.get_mut("secrets_management"), v)
-        {
-            for (sk, sv) in changes {
-                if sv.is_null() {
-                    current.remove(sk);
-                } else {
-                    current.insert(sk.clone(), sv.clone());
-                }
-            }
-            continue;
-        }
-        if v.is_null() {
-            obj.remove(k);
-        } else {
-            obj.insert(k.clone(), v.clone());
-        }
-    }
-    let mut report = Report::new();
-    let text = |v: &Value, k: &str| v.get(k).map(|x| x.to_string());
-    let moved = text(stored, "host") != text(&value, "host")
-        || text(stored, "port").map(|p| p.trim_matches('"').to_owned())
-            != text(&value, "port").map(|p| p.trim_matches('"').to_owned());
-    let weaker = tls_rank(&value) < tls_rank(stored)
-        || text(stored, "ssl_root_cert") != text(&value, "ssl_root_cert");
-    let stored_pw = stored.get("password").is_some();
-    if (moved || weaker) && stored_pw && !patch.contains_key("password") {
-        report.push(Diagnostic::error(
-            "connection/password-required",
-            &pgconnect_core::Path::ROOT.key("password"),
-            if moved {
-                "the host or port changes, and the stored password is never sent to a new address"
-            } else {
-                "the TLS settings get weaker (or trust another CA), and the stored password is \
-                 never sent over a less protected connection"
-            },
-            "send the password again in the same request",
-        ));
-    }
-    let login = |v: &Value| {
-        v.get("secrets_management")
-            .and_then(|s| s.get("login_url"))
-            .map(Value::to_string)
-    };
-    let resent_credentials = patch
-        .get("secrets_management")
-        .and_then(|s| s.get("credentials_payload"))
-        .is_some();
-    let stored_credentials = stored
-        .get("secrets_management")
-        .and_then(|s| s.get("credentials_payload"))
-        .is_some();
-    if login(stored) != login(&value)
-        && login(&value).is_some()
-        && stored_credentials
-        && !resent_credentials
-    {
-        report.push(Diagnostic::error(
-            "secrets/credentials-required",
-            &pgconnect_core::Path::ROOT
-                .key("secrets_management")
-                .key("credentials_payload"),
-            "the vault's login URL changes, and the stored credentials are never sent to a new \
-             address",
-            "send credentials_payload again in the same request",
-        ));
-    }
-    if !report.is_valid() {
-        return Err(report);
-    }
-    let mut kept = Vec::new();
-    if !patch.contains_key("password") && value.get("password").is_some() {
-        kept.push(PASSWORD);
-    }
-    if !resent_credentials && value.get("secrets_management").is_some() {
-        kept.push(VAULT_CREDENTIALS);
-    }
-    Ok(Merged { value, kept })
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
-    use super::*;
-
-    fn stored() -> Value {
-        json!({"name": "w", "type": "postgresql", "host": "db1", "port": 5432,
-               "username": "u", "password": "stored-pw"})
-    }
-
-    #[test]
-    fn a_new_address_needs_the_password_again() {
-        let patch = json!({"host": "elsewhere.example.com"});
-        let r = merge(&stored(), patch.as_object().unwrap()).err().unwrap();
-        assert_eq!(r.diagnostics[0].code, "connection/password-required");
-        assert_eq!(r.diagnostics[0].path, "/password");
-        let patch = json!({"port": "6432"});
-        assert!(merge(&stored(), patch.as_object().unwrap()).is_err());
-        // the same port written as text is no move
-        let patch = json!({"port": "5432", "username": "v"});
-        let m = merge(&stored(), patch.as_object().unwrap()).unwrap();
-        assert_eq!(m.kept, vec![PASSWORD]);
-        assert_eq!(m.value["password"], "stored-pw");
-        let patch = json!({"host": "elsewhere", "password": "new-pw"});
-        let m = merge(&stored(), patch.as_object().unwrap()).unwrap();
-        assert!(m.kept.is_empty());
-        assert_eq!(m.value["password"], "new-pw");
-        // weaker TLS is refused without the password; stronger is fine
-        let mut s = stored();
-        s["ssl_mode"] = json!("verify-full");
-        let patch = json!({"ssl_mode": "disable"});
-        assert!(merge(&s, patch.as_object().unwrap()).is_err());
-        let patch = json!({"ssl_mode": null});
-        assert!(merge(&s, patch.as_object().unwrap()).is_err());
-        let patch = json!({"ssl_mode": "verify-full", "username": "x"});
-        assert!(merge(&s, patch.as_object().unwrap()).is_ok());
-        let patch = json!({"ssl_mode": "require"});
-        assert!(merge(&stored(), patch.as_object().unwrap()).is_ok());
-    }
-
-    #[test]
-    fn a_new_vault_login_url_needs_the_credentials_again() {
-        let mut s = stored();
-        s["secrets_management"] = json!({"login_url": "https://v1/login", "credentials_payload": "{\"password\":\"x\"}",
-            "secret_url": "https://v1/secret"});
-        let patch = json!({"secrets_management": {"login_url": "https://evil/login"}});
-        let r = merge(&s, patch.as_object().unwrap()).err().unwrap();
-        assert_eq!(
-            r.diagnostics[0].path,
-            "/secrets_management/credentials_payload"
-        );
-        let patch = json!({"secrets_management": {"secret_url": "https://v1/other"}});
-        let m = merge(&s, patch.as_object().unwrap()).unwrap();
-        assert_eq!(m.kept, vec![PASSWORD, VAULT_CREDENTIALS]);
-        assert_eq!(
-            m.value["secrets_management"]["login_url"],
-            "https://v1/login"
-        );
-    }
 }

@@ -11,6 +11,7 @@
 pub mod crypto;
 pub mod store;
 
+use pgconnect_core::patch::StoredSecret;
 use pgconnect_core::{Connection, Secrets};
 use serde_json::Value;
 
@@ -21,6 +22,15 @@ use store::{ConnectionRow, ConnectionWrite, Store, StoreError, StoreLocation};
 pub const PASSWORD: &str = "password";
 /// The vault credentials payload.
 pub const VAULT_CREDENTIALS: &str = "vault_credentials";
+
+/// The stored field of a connection's secret.
+#[must_use]
+pub fn secret_field(secret: StoredSecret) -> &'static str {
+    match secret {
+        StoredSecret::Password => PASSWORD,
+        StoredSecret::VaultCredentials => VAULT_CREDENTIALS,
+    }
+}
 
 /// Store and keys.
 #[derive(Debug, Clone)]
@@ -156,10 +166,11 @@ impl Registry {
         id: i64,
         c: &Connection,
         name: &str,
-        keep: &[&'static str],
+        keep: &[StoredSecret],
     ) -> Result<bool, RegistryError> {
         let spec = c.to_payload(Secrets::Omit);
         let mut write = connection_write(c, name, &spec);
+        let keep: Vec<&str> = keep.iter().map(|s| secret_field(*s)).collect();
         write.secrets.retain(|(field, _)| !keep.contains(field));
         for field in [PASSWORD, VAULT_CREDENTIALS] {
             let present = match field {

@@ -1,0 +1,237 @@
+//! Changing a stored connection: a patch (the fields to set) applied to the stored `connection`
+//! object, under one rule — **a stored secret is never sent somewhere the user did not send it**.
+//! When the host or port changes, or the TLS settings get weaker, the password must come with the
+//! patch; when the vault's login URL changes, the credentials payload must.
+//!
+//! The server applies it to the stored connection (secrets opened) before it saves or tests a
+//! change; the wizard applies it to what it was shown (a secret's presence, never its value) so
+//! the same refusal shows on the field as the user types.
+
+use serde_json::{Map, Value};
+
+use crate::{Diagnostic, Path, Report, SslMode};
+
+/// A secret of a stored connection that a patch did not resend, and so is kept as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredSecret {
+    /// `password`.
+    Password,
+    /// `secrets_management.credentials_payload`.
+    VaultCredentials,
+}
+
+/// A stored connection with a patch applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merged {
+    /// The `connection` object, with the stored secrets the patch did not replace.
+    pub value: Value,
+    /// The secrets kept from the store.
+    pub kept: Vec<StoredSecret>,
+}
+
+/// How well an `ssl_mode` protects the password: libpq's modes in order, absent = `prefer`.
+fn tls_rank(connection: &Value) -> usize {
+    let mode = connection
+        .get("ssl_mode")
+        .and_then(Value::as_str)
+        .and_then(SslMode::parse)
+        .unwrap_or(SslMode::Prefer);
+    SslMode::ALL.iter().position(|m| *m == mode).unwrap_or(0)
+}
+
+/// A field's JSON text (a port as text and as a number compare equal).
+fn text(v: &Value, key: &str) -> Option<String> {
+    v.get(key)
+        .map(|x| x.to_string().trim_matches('"').to_owned())
+}
+
+fn login_url(v: &Value) -> Option<String> {
+    v.get("secrets_management")
+        .and_then(|s| s.get("login_url"))
+        .map(Value::to_string)
+}
+
+fn has_credentials(v: &Value) -> bool {
+    v.get("secrets_management")
+        .and_then(|s| s.get("credentials_payload"))
+        .is_some()
+}
+
+/// Applies `patch` (fields to set; `null` removes; `secrets_management` merges field by field)
+/// to `stored`. Refuses, with the path of the secret to resend (relative to the `connection`
+/// object), a patch that would carry a stored secret to a new address or over weaker TLS.
+///
+/// `stored` is the stored `connection` object. A secret's value is not read, only whether it is
+/// there: the wizard passes any string where the store has one.
+///
+/// # Errors
+/// The report of the secrets the patch must resend (or an empty report if `stored` is not an
+/// object).
+pub fn merge_connection(stored: &Value, patch: &Map<String, Value>) -> Result<Merged, Report> {
+    let mut value = stored.clone();
+    let Some(obj) = value.as_object_mut() else {
+        return Err(Report::new());
+    };
+    for (k, v) in patch {
+        if k == "secrets_management"
+            && let (Some(Value::Object(current)), Value::Object(changes)) =
+                (obj.get_mut("secrets_management"), v)
+        {
+            for (sk, sv) in changes {
+                if sv.is_null() {
+                    current.remove(sk);
+                } else {
+                    current.insert(sk.clone(), sv.clone());
+                }
+            }
+            continue;
+        }
+        if v.is_null() {
+            obj.remove(k);
+        } else {
+            obj.insert(k.clone(), v.clone());
+        }
+    }
+    let mut report = Report::new();
+    let moved = text(stored, "host") != text(&value, "host")
+        || text(stored, "port") != text(&value, "port");
+    let weaker = tls_rank(&value) < tls_rank(stored)
+        || text(stored, "ssl_root_cert") != text(&value, "ssl_root_cert");
+    if (moved || weaker) && stored.get("password").is_some() && !patch.contains_key("password") {
+        report.push(Diagnostic::error(
+            "connection/password-required",
+            &Path::ROOT.key("password"),
+            if moved {
+                "the host or port changes, and the stored password is never sent to a new address"
+            } else {
+                "the TLS settings get weaker (or trust another CA), and the stored password is \
+                 never sent over a less protected connection"
+            },
+            "send the password again in the same request",
+        ));
+    }
+    let resent_credentials = patch
+        .get("secrets_management")
+        .and_then(|s| s.get("credentials_payload"))
+        .is_some();
+    if login_url(stored) != login_url(&value)
+        && login_url(&value).is_some()
+        && has_credentials(stored)
+        && !resent_credentials
+    {
+        report.push(Diagnostic::error(
+            "secrets/credentials-required",
+            &Path::ROOT
+                .key("secrets_management")
+                .key("credentials_payload"),
+            "the vault's login URL changes, and the stored credentials are never sent to a new \
+             address",
+            "send credentials_payload again in the same request",
+        ));
+    }
+    if !report.is_valid() {
+        return Err(report);
+    }
+    let mut kept = Vec::new();
+    if !patch.contains_key("password") && value.get("password").is_some() {
+        kept.push(StoredSecret::Password);
+    }
+    if !resent_credentials && has_credentials(&value) {
+        kept.push(StoredSecret::VaultCredentials);
+    }
+    Ok(Merged { value, kept })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use serde_json::json;
+
+    fn stored() -> Value {
+        json!({"name": "w", "type": "postgresql", "host": "db1", "port": 5432,
+               "username": "u", "password": "stored-pw"})
+    }
+
+    fn merge(stored: &Value, patch: &Value) -> Result<Merged, Report> {
+        merge_connection(stored, patch.as_object().unwrap())
+    }
+
+    #[test]
+    fn a_new_address_needs_the_password_again() {
+        let r = merge(&stored(), &json!({"host": "elsewhere.example.com"})).unwrap_err();
+        assert_eq!(r.diagnostics[0].code, "connection/password-required");
+        assert_eq!(r.diagnostics[0].path, "/password");
+        assert!(merge(&stored(), &json!({"port": "6432"})).is_err());
+        // the same port written as text is no move
+        let m = merge(&stored(), &json!({"port": "5432", "username": "v"})).unwrap();
+        assert_eq!(m.kept, vec![StoredSecret::Password]);
+        assert_eq!(m.value["password"], "stored-pw");
+        assert_eq!(m.value["username"], "v");
+        let m = merge(
+            &stored(),
+            &json!({"host": "elsewhere", "password": "new-pw"}),
+        )
+        .unwrap();
+        assert!(m.kept.is_empty());
+        assert_eq!(m.value["password"], "new-pw");
+        // without a stored password there is nothing to protect
+        let mut s = stored();
+        s.as_object_mut().unwrap().remove("password");
+        assert!(merge(&s, &json!({"host": "elsewhere"})).is_ok());
+    }
+
+    #[test]
+    fn weaker_tls_needs_the_password_again_and_stronger_does_not() {
+        let mut s = stored();
+        s["ssl_mode"] = json!("verify-full");
+        assert!(merge(&s, &json!({"ssl_mode": "disable"})).is_err());
+        // removing the mode falls back to prefer, weaker than verify-full
+        assert!(merge(&s, &json!({"ssl_mode": null})).is_err());
+        assert!(merge(&s, &json!({"ssl_mode": "verify-full", "username": "x"})).is_ok());
+        assert!(merge(&stored(), &json!({"ssl_mode": "require"})).is_ok());
+        // another CA is trusted: the password again
+        s["ssl_root_cert"] = json!("-----BEGIN CERTIFICATE-----\nA");
+        let r = merge(
+            &s,
+            &json!({"ssl_root_cert": "-----BEGIN CERTIFICATE-----\nB"}),
+        );
+        assert!(r.unwrap_err().diagnostics[0].message.contains("TLS"));
+    }
+
+    #[test]
+    fn a_new_vault_login_url_needs_the_credentials_again() {
+        let mut s = stored();
+        s["secrets_management"] = json!({"login_url": "https://v1/login", "credentials_payload": "{\"password\":\"x\"}",
+            "secret_url": "https://v1/secret"});
+        let patch = json!({"secrets_management": {"login_url": "https://evil/login"}});
+        let r = merge(&s, &patch).unwrap_err();
+        assert_eq!(
+            r.diagnostics[0].path,
+            "/secrets_management/credentials_payload"
+        );
+        let patch = json!({"secrets_management": {"secret_url": "https://v1/other"}});
+        let m = merge(&s, &patch).unwrap();
+        assert_eq!(
+            m.kept,
+            vec![StoredSecret::Password, StoredSecret::VaultCredentials]
+        );
+        assert_eq!(
+            m.value["secrets_management"]["login_url"],
+            "https://v1/login"
+        );
+        assert_eq!(
+            m.value["secrets_management"]["secret_url"],
+            "https://v1/other"
+        );
+        // null removes a field, and the whole object
+        let m = merge(&s, &json!({"secrets_management": null})).unwrap();
+        assert!(m.value.get("secrets_management").is_none());
+        assert_eq!(m.kept, vec![StoredSecret::Password]);
+    }
+
+    #[test]
+    fn a_stored_value_that_is_no_object_is_refused_without_a_panic() {
+        assert!(merge(&json!([1]), &json!({})).is_err());
+    }
+}
