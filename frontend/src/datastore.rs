@@ -40,12 +40,11 @@ macro_rules! lens {
 #[component]
 pub fn DatastoreFields(ui: Ui, which: Which) -> impl IntoView {
     let existing = Memo::new(move |_| ui.form.with(|f| f.ds(which).existing));
-    let vault = Memo::new(move |_| ui.form.with(|f| f.ds(which).conn.vault));
-    let verifying = Memo::new(move |_| ui.form.with(|f| verifies(&f.ds(which).conn.ssl_mode)));
     let scope = which.scope();
     let title = match which {
         Which::Source => "Add Datastore",
         Which::Enrichment => "New enrichment datastore",
+        Which::Stored => "Change the connection",
     };
     view! {
         <section class="card" aria-labelledby=format!("{scope}-h1")>
@@ -88,7 +87,7 @@ pub fn DatastoreFields(ui: Ui, which: Which) -> impl IntoView {
                     <option value="postgresql" selected>"PostgreSQL"</option>
                 </select>
             </div>
-            <Show when=move || existing.get() fallback=move || view! { <NewConnection ui=ui which=which verifying=verifying vault=vault/> }>
+            <Show when=move || existing.get() fallback=move || view! { <NewConnection ui=ui which=which/> }>
                 <StoredConnection ui=ui which=which/>
             </Show>
             <h3>"Where the data is"</h3>
@@ -121,12 +120,25 @@ pub fn DatastoreFields(ui: Ui, which: Which) -> impl IntoView {
     }
 }
 
-/// The new connection's details.
+/// A stored secret that the connection form leaves as it is while its field stays empty.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Kept {
+    /// The password.
+    pub password: bool,
+    /// The vault's credentials payload.
+    pub credentials: bool,
+}
+
+/// A connection's details: a new one's (with the paste box), or a stored one's being changed
+/// (`kept` says which secrets are stored: their fields start empty and empty keeps them).
 #[component]
-fn NewConnection(ui: Ui, which: Which, verifying: Memo<bool>, vault: Memo<bool>) -> impl IntoView {
+pub fn NewConnection(ui: Ui, which: Which, #[prop(optional)] kept: Option<Kept>) -> impl IntoView {
     let scope = which.scope();
+    let vault = Memo::new(move |_| ui.form.with(|f| f.ds(which).conn.vault));
+    let verifying = Memo::new(move |_| ui.form.with(|f| verifies(&f.ds(which).conn.ssl_mode)));
+    let keep = kept.unwrap_or_default();
     view! {
-        <PasteBox ui=ui which=which/>
+        {kept.is_none().then(|| view! { <PasteBox ui=ui which=which/> })}
         <h3>"Connection details"</h3>
         <TextField
             ui=ui
@@ -168,7 +180,11 @@ fn NewConnection(ui: Ui, which: Which, verifying: Memo<bool>, vault: Memo<bool>)
                 label="Password"
                 path="/connection/password"
                 kind="password"
-                required=true
+                required=!keep.password
+                hint=keep.password.then_some(
+                    "Stored, never shown: leave it empty to keep it. Type it again when the host, \
+                     port or TLS settings change."
+                )
                 autocomplete="new-password"
             />
         </div>
@@ -197,7 +213,12 @@ fn NewConnection(ui: Ui, which: Which, verifying: Memo<bool>, vault: Memo<bool>)
                     "): the value is read from the secret when the connection is used, never stored."
                 </p>
                 <TextField ui=ui lens=lens!(which, conn.login_url) label="Login URL" path="/connection/secrets_management/login_url" required=true placeholder="https://vault.example.com/v1/auth/userpass/login/qualytics"/>
-                <TextArea ui=ui lens=lens!(which, conn.credentials_payload) label="Credentials payload" path="/connection/secrets_management/credentials_payload" placeholder="{\"password\": \"…\"}" hint="The JSON body of the login request."/>
+                <TextArea ui=ui lens=lens!(which, conn.credentials_payload) label="Credentials payload" path="/connection/secrets_management/credentials_payload" placeholder="{\"password\": \"…\"}"
+                    hint=if keep.credentials {
+                        "The JSON body of the login request. Stored, never shown: leave it empty to keep it; type it again when the login URL changes."
+                    } else {
+                        "The JSON body of the login request."
+                    }/>
                 <TextField ui=ui lens=lens!(which, conn.token_jsonpath) label="Token JSONPath" path="/connection/secrets_management/token_jsonpath" required=true/>
                 <TextField ui=ui lens=lens!(which, conn.secret_url) label="Secret URL" path="/connection/secrets_management/secret_url" required=true placeholder="https://vault.example.com/v1/secret/data/db"/>
                 <TextField ui=ui lens=lens!(which, conn.token_header_name) label="Token header name" path="/connection/secrets_management/token_header_name" required=true/>

@@ -204,7 +204,7 @@ pub fn TextField(
     label: &'static str,
     path: &'static str,
     #[prop(default = "text")] kind: &'static str,
-    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = None, into)] hint: Option<&'static str>,
     #[prop(optional)] placeholder: Option<&'static str>,
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] required: bool,
@@ -294,7 +294,7 @@ pub fn TextArea(
     lens: Lens,
     label: &'static str,
     path: &'static str,
-    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = None, into)] hint: Option<&'static str>,
     #[prop(optional)] placeholder: Option<&'static str>,
 ) -> impl IntoView {
     let Parts {
@@ -335,7 +335,7 @@ pub fn SelectField(
     label: &'static str,
     path: &'static str,
     options: &'static [(&'static str, &'static str)],
-    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = None, into)] hint: Option<&'static str>,
 ) -> impl IntoView {
     let Parts {
         id,
@@ -442,7 +442,7 @@ pub fn TeamsField(ui: Ui, which: Which) -> impl IntoView {
 pub fn Check(
     id: String,
     label: &'static str,
-    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = None, into)] hint: Option<&'static str>,
     checked: Signal<bool>,
     on_change: Callback<bool>,
 ) -> impl IntoView {

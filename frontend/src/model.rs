@@ -267,6 +267,202 @@ pub fn check(body: &Value) -> Report {
     report
 }
 
+/// Changing a stored connection (a datastore page's "Change the connection…"): what it is, to
+/// fill the form and to tell what changed. Secrets are never shown, so the form's password (and
+/// vault credentials) start empty, and empty means "keep the stored one".
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnEdit {
+    /// The connection as the API shows it (`connection` of `GET /api/datastores/{id}`).
+    shown: Value,
+}
+
+/// Connection fields a change compares one by one (the secrets and the vault are apart).
+const EDITABLE: [&str; 6] = [
+    "name",
+    "host",
+    "port",
+    "username",
+    "ssl_mode",
+    "ssl_root_cert",
+];
+
+/// The vault fields that are not secret.
+const VAULT_FIELDS: [&str; 5] = [
+    "login_url",
+    "token_jsonpath",
+    "secret_url",
+    "token_header_name",
+    "data_jsonpath",
+];
+
+/// What a file name reads as when the CA certificate is the stored one.
+pub const STORED_CA: &str = "the stored certificate";
+
+impl ConnEdit {
+    /// From the API's view of the connection.
+    #[must_use]
+    pub fn new(shown: Value) -> ConnEdit {
+        ConnEdit { shown }
+    }
+
+    /// The connection's id.
+    #[must_use]
+    pub fn id(&self) -> Option<i64> {
+        self.shown.get("id").and_then(Value::as_i64)
+    }
+
+    /// How many datastores use it (the change applies to all of them).
+    #[must_use]
+    pub fn datastores(&self) -> i64 {
+        self.shown
+            .get("datastore_count")
+            .and_then(Value::as_i64)
+            .unwrap_or(1)
+    }
+
+    /// Whether a password is stored.
+    #[must_use]
+    pub fn password_set(&self) -> bool {
+        self.shown.get("password_set") == Some(&Value::Bool(true))
+    }
+
+    fn vault(&self) -> Option<&Value> {
+        self.shown
+            .get("secrets_management")
+            .filter(|v| !v.is_null())
+    }
+
+    /// Whether vault credentials are stored.
+    #[must_use]
+    pub fn credentials_set(&self) -> bool {
+        self.vault().and_then(|v| v.get("credentials_payload_set")) == Some(&Value::Bool(true))
+    }
+
+    /// The form, filled with what is stored (the secrets empty), and the connection's name.
+    #[must_use]
+    pub fn form(&self) -> (ConnForm, String) {
+        let s = &self.shown;
+        let text = |v: &Value, k: &str| match v.get(k) {
+            Some(Value::String(t)) => t.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => String::new(),
+        };
+        let mut c = ConnForm {
+            host: text(s, "host"),
+            port: text(s, "port"),
+            username: text(s, "username"),
+            ssl_mode: text(s, "ssl_mode"),
+            ssl_root_cert: text(s, "ssl_root_cert"),
+            ..ConnForm::default()
+        };
+        if !c.ssl_root_cert.is_empty() {
+            STORED_CA.clone_into(&mut c.ca_file_name);
+        }
+        if let Some(v) = self.vault() {
+            c.vault = true;
+            c.login_url = text(v, "login_url");
+            c.token_jsonpath = text(v, "token_jsonpath");
+            c.secret_url = text(v, "secret_url");
+            c.token_header_name = text(v, "token_header_name");
+            c.data_jsonpath = text(v, "data_jsonpath");
+        }
+        (c, text(s, "name"))
+    }
+
+    /// The `PATCH /api/connections/{id}` body: the fields that differ from what is stored
+    /// (`null` removes one), a secret only when one is typed. An empty name takes `fallback`
+    /// (the datastore's name), as a new connection does.
+    #[must_use]
+    pub fn patch(&self, form: &ConnForm, name: &str, fallback: &str) -> Map<String, Value> {
+        let name = if name.trim().is_empty() {
+            fallback
+        } else {
+            name
+        };
+        let now = form.to_json(name);
+        let mut patch = Map::new();
+        let same = |a: Option<&Value>, b: Option<&Value>| {
+            let t = |v: Option<&Value>| v.map(|v| v.to_string().trim_matches('"').to_owned());
+            t(a) == t(b)
+        };
+        for k in EDITABLE {
+            if !same(self.shown.get(k), now.get(k)) {
+                patch.insert(k.into(), now.get(k).cloned().unwrap_or(Value::Null));
+            }
+        }
+        if !form.password.is_empty() {
+            patch.insert("password".into(), json!(form.password));
+        }
+        match (self.vault(), now.get("secrets_management")) {
+            (Some(_), None) => {
+                patch.insert("secrets_management".into(), Value::Null);
+            }
+            (None, Some(v)) => {
+                patch.insert("secrets_management".into(), v.clone());
+            }
+            (Some(was), Some(v)) => {
+                let mut changes = Map::new();
+                for k in VAULT_FIELDS {
+                    if !same(was.get(k), v.get(k)) {
+                        changes.insert(k.into(), v.get(k).cloned().unwrap_or(Value::Null));
+                    }
+                }
+                if !form.credentials_payload.is_empty() {
+                    changes.insert(
+                        "credentials_payload".into(),
+                        json!(form.credentials_payload),
+                    );
+                }
+                if !changes.is_empty() {
+                    patch.insert("secrets_management".into(), Value::Object(changes));
+                }
+            }
+            (None, None) => {}
+        }
+        patch
+    }
+
+    /// The core's report on the change: the datastore `body` the form makes, where an empty
+    /// secret that is stored is kept rather than missing, and the server's rule that a stored
+    /// secret is never sent to a new address or over weaker TLS (it says to type it again).
+    #[must_use]
+    pub fn report(&self, body: &Value, patch: &Map<String, Value>) -> Report {
+        let mut report = check(body);
+        // a kept secret is not judged on the empty field (it was checked when it was saved),
+        // nor is whether a `${key}` is used when the stored password may be one
+        let password_kept = self.password_set() && !patch.contains_key("password");
+        let credentials_kept = self.credentials_set()
+            && patch
+                .get("secrets_management")
+                .and_then(|v| v.get("credentials_payload"))
+                .is_none();
+        report.diagnostics.retain(|d| match d.path.as_str() {
+            "/connection/password" => !password_kept,
+            "/connection/secrets_management/credentials_payload" => !credentials_kept,
+            _ => !(password_kept && d.code == "secrets/unused"),
+        });
+        // what was shown, with any text where a secret is stored: the rule reads only presence
+        let mut stored = self.shown.clone();
+        if let Some(o) = stored.as_object_mut() {
+            if self.password_set() {
+                o.insert("password".into(), json!(""));
+            }
+            if self.credentials_set()
+                && let Some(Value::Object(v)) = o.get_mut("secrets_management")
+            {
+                v.insert("credentials_payload".into(), json!(""));
+            }
+        }
+        if let Err(refused) = pgconnect_core::patch::merge_connection(&stored, patch) {
+            for mut d in refused.diagnostics {
+                d.path = format!("/connection{}", d.path);
+                report.push(d);
+            }
+        }
+        report
+    }
+}
+
 /// The JSON Pointer of the form field an explanation implicates.
 #[must_use]
 pub fn field_path(field: Field) -> &'static str {
@@ -408,6 +604,145 @@ mod tests {
                 .paste("not a connection string")
                 .is_err()
         );
+    }
+
+    fn shown() -> Value {
+        json!({"id": 3, "name": "warehouse", "type": "postgresql", "host": "db1", "port": 5432,
+               "username": "u", "ssl_mode": "verify-full",
+               "ssl_root_cert": "-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----\n",
+               "password_set": true,
+               "datastore_count": 2, "created": "t", "updated": "t"})
+    }
+
+    /// The report on a change, as the page's form makes it.
+    fn edit_report(e: &ConnEdit, c: &ConnForm, name: &str) -> (Map<String, Value>, Report) {
+        let patch = e.patch(c, name, "sales");
+        let d = DatastoreForm {
+            name: "sales".into(),
+            database: "shop".into(),
+            conn: c.clone(),
+            connection_name: name.into(),
+            ..DatastoreForm::default()
+        };
+        let r = e.report(&d.to_json(Kind::Source, None), &patch);
+        (patch, r)
+    }
+
+    fn errors_at(r: &Report, path: &str) -> Vec<String> {
+        r.errors()
+            .filter(|d| d.path == path)
+            .map(|d| d.code.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_stored_connection_fills_the_form_with_its_secrets_empty_and_nothing_changed() {
+        let e = ConnEdit::new(shown());
+        assert_eq!(
+            (e.id(), e.datastores(), e.password_set()),
+            (Some(3), 2, true)
+        );
+        let (c, name) = e.form();
+        assert_eq!(name, "warehouse");
+        assert_eq!((c.host.as_str(), c.port.as_str()), ("db1", "5432"));
+        assert_eq!(c.password, "");
+        assert_eq!(c.ca_file_name, STORED_CA);
+        assert!(!c.vault);
+        let (patch, r) = edit_report(&e, &c, &name);
+        assert!(patch.is_empty(), "{patch:?}");
+        // the empty password is the stored one, not a missing one
+        assert!(r.is_valid(), "{r:?}");
+        // an emptied name takes the datastore's, as a new connection does
+        let (patch, _) = edit_report(&e, &c, " ");
+        assert_eq!(Value::Object(patch), json!({"name": "sales"}));
+    }
+
+    #[test]
+    fn a_change_sends_only_what_changed_and_a_new_address_asks_for_the_password() {
+        let e = ConnEdit::new(shown());
+        let (mut c, name) = e.form();
+        c.username = "reader".into();
+        let (patch, r) = edit_report(&e, &c, &name);
+        assert_eq!(Value::Object(patch), json!({"username": "reader"}));
+        assert!(r.is_valid(), "{r:?}");
+        c.host = "db2.example.com".into();
+        let (_, r) = edit_report(&e, &c, &name);
+        assert_eq!(
+            errors_at(&r, "/connection/password"),
+            ["connection/password-required"]
+        );
+        c.password = "new-pw".into();
+        let (patch, r) = edit_report(&e, &c, &name);
+        assert!(r.is_valid(), "{r:?}");
+        assert_eq!(
+            Value::Object(patch),
+            json!({"host": "db2.example.com", "username": "reader", "password": "new-pw"})
+        );
+        // back to libpq's default: the mode and the CA are removed, and that is weaker TLS
+        let (mut c, name) = e.form();
+        c.ssl_mode = String::new();
+        let (patch, r) = edit_report(&e, &c, &name);
+        assert_eq!(
+            Value::Object(patch),
+            json!({"ssl_mode": null, "ssl_root_cert": null})
+        );
+        assert_eq!(
+            errors_at(&r, "/connection/password"),
+            ["connection/password-required"]
+        );
+        // a typed password is judged as any password is
+        c.password = " pw".into();
+        let (_, r) = edit_report(&e, &c, &name);
+        assert!(
+            r.diagnostics
+                .iter()
+                .any(|d| d.path == "/connection/password")
+        );
+    }
+
+    #[test]
+    fn a_vault_change_keeps_the_credentials_unless_the_login_url_moves() {
+        let mut s = shown();
+        s["password"] = Value::Null;
+        s["secrets_management"] = json!({"login_url": "https://v/login", "token_jsonpath": "$.auth.client_token",
+            "secret_url": "https://v/secret", "token_header_name": "X-Vault-Token",
+            "data_jsonpath": "$.data.data", "namespace": "team-a", "credentials_payload_set": true});
+        let e = ConnEdit::new(s);
+        assert!(e.credentials_set());
+        let (mut c, name) = e.form();
+        assert!(c.vault);
+        assert_eq!(c.secret_url, "https://v/secret");
+        assert_eq!(c.credentials_payload, "");
+        c.password = "${db_password}".into();
+        let (_, r) = edit_report(&e, &c, &name);
+        assert!(r.is_valid(), "{r:?}");
+        c.password = String::new();
+        c.secret_url = "https://v/other".into();
+        let (patch, r) = edit_report(&e, &c, &name);
+        // the namespace, which the form does not show, is not touched
+        assert_eq!(
+            Value::Object(patch),
+            json!({"secrets_management": {"secret_url": "https://v/other"}})
+        );
+        assert!(r.is_valid(), "{r:?}");
+        c.login_url = "https://elsewhere/login".into();
+        let (_, r) = edit_report(&e, &c, &name);
+        assert_eq!(
+            errors_at(&r, "/connection/secrets_management/credentials_payload"),
+            ["secrets/credentials-required"]
+        );
+        c.credentials_payload = "{\"password\": \"x\"}".into();
+        let (patch, r) = edit_report(&e, &c, &name);
+        assert!(r.is_valid(), "{r:?}");
+        assert_eq!(
+            patch["secrets_management"]["credentials_payload"],
+            "{\"password\": \"x\"}"
+        );
+        // turned off: removed
+        let (mut c, name) = e.form();
+        c.vault = false;
+        let (patch, _) = edit_report(&e, &c, &name);
+        assert_eq!(Value::Object(patch), json!({"secrets_management": null}));
     }
 
     #[test]

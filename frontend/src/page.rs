@@ -1,6 +1,7 @@
 //! A datastore's page: its connection (credentials shown only as set), the linked enrichment
 //! datastore, and the catalog once discovered (polled while discovery runs). From here the
-//! stored connection is tested again, the catalog discovered (again), and the datastore deleted.
+//! stored connection is tested again or changed (`edit`), the enrichment datastore linked
+//! (`link`), the catalog discovered (again), and the datastore deleted.
 
 use leptos::prelude::*;
 use pgconnect_core::catalog::Catalog;
@@ -8,6 +9,7 @@ use serde_json::Value;
 
 use crate::api::{self, Failure, joined, text};
 use crate::app::go;
+use crate::edit::ChangeConnection;
 use crate::link::LinkEnrichment;
 use crate::route::Route;
 use crate::state::TestRun;
@@ -131,6 +133,13 @@ pub fn DatastorePage(
                 .into_any(),
                 Some(Ok(d)) => summary(&d).into_any(),
             }}
+            <Show when=move || loaded.get() && may_write.get()>
+                <ChangeConnection datastore=datastore signed_out=signed_out page_check=check/>
+            </Show>
+            {move || datastore.with(|d| match d {
+                Some(Ok(d)) => Some(enrichment_summary(d)),
+                _ => None,
+            })}
             <Show when=move || loaded.get() && !enrichment() && may_write.get()>
                 <LinkEnrichment id=id datastore=datastore signed_out=signed_out/>
             </Show>
@@ -168,8 +177,8 @@ pub fn DatastorePage(
                 <a href=Route::List.href()>"All datastores"</a>
                 <Show when=move || loaded.get() && !may_write.get()>
                     <p class="hint" id="page-viewer">
-                        "You are signed in as a viewer: Test Connection works; discovering, \
-                         linking and deleting take the developer role."
+                        "You are signed in as a viewer: Test Connection works; changing the \
+                         connection, discovering, linking and deleting take the developer role."
                     </p>
                 </Show>
                 <Show when=move || loaded.get() && may_write.get()>
@@ -222,10 +231,6 @@ fn summary(d: &Value) -> impl IntoView + use<> {
         }
     };
     let ssl = text(&c, "ssl_mode");
-    let enrichment = d
-        .get("enrichment_datastore")
-        .filter(|e| !e.is_null())
-        .cloned();
     let vault = c
         .get("secrets_management")
         .filter(|v| !v.is_null())
@@ -250,6 +255,16 @@ fn summary(d: &Value) -> impl IntoView + use<> {
                 <dd>{format!("{} (credentials {})", text(&v, "secret_url"), set(v.get("credentials_payload_set")))}</dd>
             })}
         </dl>
+    }
+}
+
+/// The linked enrichment datastore and the prefix of its tables.
+fn enrichment_summary(d: &Value) -> impl IntoView + use<> {
+    let enrichment = d
+        .get("enrichment_datastore")
+        .filter(|e| !e.is_null())
+        .cloned();
+    view! {
         <h3>"Enrichment"</h3>
         {match enrichment {
             Some(e) => view! {

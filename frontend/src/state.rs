@@ -18,6 +18,9 @@ pub enum Which {
     Source,
     /// A new enrichment datastore (step 4).
     Enrichment,
+    /// A stored connection being changed on a datastore's page: a state of its own, whose
+    /// `source` part holds it (the wizard's fields stay mounted, so the ids differ).
+    Stored,
 }
 
 impl Which {
@@ -27,6 +30,7 @@ impl Which {
         match self {
             Which::Source => "src",
             Which::Enrichment => "enr",
+            Which::Stored => "edit",
         }
     }
 
@@ -34,7 +38,7 @@ impl Which {
     #[must_use]
     pub fn kind(self) -> Kind {
         match self {
-            Which::Source => Kind::Source,
+            Which::Source | Which::Stored => Kind::Source,
             Which::Enrichment => Kind::Enrichment,
         }
     }
@@ -86,7 +90,7 @@ impl Form {
     #[must_use]
     pub fn ds(&self, w: Which) -> &DatastoreForm {
         match w {
-            Which::Source => &self.source,
+            Which::Source | Which::Stored => &self.source,
             Which::Enrichment => &self.enrichment,
         }
     }
@@ -94,7 +98,7 @@ impl Form {
     /// The same, to change.
     pub fn ds_mut(&mut self, w: Which) -> &mut DatastoreForm {
         match w {
-            Which::Source => &mut self.source,
+            Which::Source | Which::Stored => &mut self.source,
             Which::Enrichment => &mut self.enrichment,
         }
     }
@@ -197,7 +201,7 @@ impl Ui {
     #[must_use]
     pub fn report(&self, w: Which) -> Memo<Report> {
         match w {
-            Which::Source => self.source_report,
+            Which::Source | Which::Stored => self.source_report,
             Which::Enrichment => self.enrichment_report,
         }
     }
@@ -206,7 +210,7 @@ impl Ui {
     #[must_use]
     pub fn test(&self, w: Which) -> RwSignal<TestRun> {
         match w {
-            Which::Source => self.source_test,
+            Which::Source | Which::Stored => self.source_test,
             Which::Enrichment => self.enrichment_test,
         }
     }

@@ -528,6 +528,106 @@ test('a source datastore\'s page links an enrichment datastore later, changes th
   await page.click('#link-cancel');
 });
 
+/** Runs SQL as the superuser. */
+function psql(sql) {
+  execFileSync('psql', [env.PG_SUPERUSER_CONNINFO, '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql]);
+}
+
+test('a rotated password is changed on the datastore\'s page: tested before it is saved, only it is sent', async () => {
+  // a datastore whose role's password is then rotated in PostgreSQL
+  psql(`CREATE ROLE rotating LOGIN PASSWORD 'old-secret-1' IN ROLE ${env.PG_READER}`);
+  const created = await page.request.post(`${URL_}/api/datastores`, {
+    data: {
+      name: 'rotated', teams: ['Public'], database: env.PG_DB, schema: env.PG_SCHEMA, trigger_catalog: false,
+      connection: { name: 'rotating-conn', type: 'postgresql', host: env.PG_HOST, port: Number(env.PG_PORT),
+        username: 'rotating', password: 'old-secret-1', ssl_mode: 'disable' },
+    },
+  });
+  assert.equal(created.status(), 201, await created.text());
+  const ds = await created.json();
+  psql("ALTER ROLE rotating PASSWORD 'new-secret-2'");
+  await page.goto(`${URL_}/#/datastores/${ds.id}`);
+  await pageTitle('rotated');
+  await page.click('#page-test');
+  await page.waitForSelector('#page-result .headline', { timeout: 20000 });
+  assert.match(await page.textContent('#page-result .headline'), /password/i);
+
+  // the form opens with what is stored, the password empty: empty keeps it
+  await page.click('#conn-open');
+  await page.waitForFunction(() => document.activeElement?.id === 'conn-edit-legend', null, { timeout: 2000 });
+  assert.equal(await page.inputValue('#edit-connection-host'), env.PG_HOST);
+  assert.equal(await page.inputValue('#edit-connection-port'), env.PG_PORT);
+  assert.equal(await page.inputValue('#edit-connection-username'), 'rotating');
+  assert.equal(await page.inputValue('#edit-connection-name'), 'rotating-conn');
+  assert.equal(await page.inputValue('#edit-connection-password'), '');
+  assert.equal(await page.inputValue('#edit-connection-ssl_mode'), 'disable');
+  assert.match(await page.textContent('#edit-connection-password-hint'), /Stored, never shown: leave it empty to keep it/);
+  assert.equal(await page.locator('#edit-paste').count(), 0, 'no paste box when changing');
+  // Save with nothing changed sends nothing, and closes the form
+  await page.click('#conn-save');
+  await page.waitForSelector('#conn-open');
+  assert.equal((await page.textContent('#conn-status')).trim(), 'Nothing changed: the connection is as stored.');
+  assert.equal((await api(`/api/connections/${ds.connection.id}`)).updated, ds.connection.updated);
+  await page.click('#conn-open');
+  // a new address without the password: the server's rule, on the field, as it is typed
+  await page.fill('#edit-connection-port', '1');
+  assert.equal(await page.getAttribute('#edit-connection-password', 'aria-invalid'), 'true');
+  assert.match(await page.textContent('#edit-connection-password-msg'),
+    /the stored password is never sent to a new address — send the password again/);
+  await page.click('#edit-test');
+  await page.waitForFunction(() => document.activeElement?.id === 'edit-connection-password', null, { timeout: 2000 });
+  assert.equal(await page.locator('#edit-result .headline').count(), 0, 'nothing is tested');
+  await page.fill('#edit-connection-port', env.PG_PORT);
+  assert.equal(await page.getAttribute('#edit-connection-password', 'aria-invalid'), 'false');
+
+  // the new password, tested before it is saved; the store still has the old one
+  await page.fill('#edit-connection-password', 'new-secret-2');
+  // (the role inherits the reader's grants, not its default privileges: the audit says so)
+  assert.match(await testConnection('edit'), /^Connected to PostgreSQL [0-9.]+/);
+  const before = await api(`/api/connections/${ds.connection.id}`);
+  assert.equal(before.updated, ds.connection.updated, 'a test saves nothing');
+  await step('connection-change-tested');
+  // Save sends only what changed
+  const [request] = await Promise.all([
+    page.waitForRequest((r) => r.method() === 'PATCH'),
+    page.click('#conn-save'),
+  ]);
+  assert.deepEqual(request.postDataJSON(), { password: 'new-secret-2' });
+  await page.waitForSelector('#conn-open');
+  assert.match(await page.textContent('#conn-status'),
+    new RegExp(`^Saved: connection rotating-conn now reaches ${env.PG_HOST}:${env.PG_PORT} as rotating\\.`));
+  assert.equal(await page.locator('#edit-connection-password').count(), 0, 'the form is closed');
+  assert.doesNotMatch(await page.content(), /new-secret-2/, 'the password is gone from the page');
+  assert.equal(await page.locator('#page-result .headline').count(), 0, 'the failed test before the change is cleared');
+  await page.click('#page-test');
+  await page.waitForFunction(() => /^Connected to PostgreSQL/.test(
+    document.querySelector('#page-result .headline')?.textContent ?? ''), null, { timeout: 20000 });
+  await step('connection-changed');
+
+  // another user name, tested as typed, and the TLS mode: only they are sent, the password kept
+  await page.click('#conn-open');
+  await page.fill('#edit-connection-username', 'nobody-here');
+  assert.match(await testConnection('edit'), /password|role/i);
+  await page.fill('#edit-connection-username', 'rotating');
+  await page.selectOption('#edit-connection-ssl_mode', 'prefer');
+  const [second] = await Promise.all([
+    page.waitForRequest((r) => r.method() === 'PATCH'),
+    page.click('#conn-save'),
+  ]);
+  assert.deepEqual(second.postDataJSON(), { ssl_mode: 'prefer' });
+  await page.waitForSelector('#conn-open');
+  const stored = await api(`/api/connections/${ds.connection.id}`);
+  assert.equal(stored.ssl_mode, 'prefer');
+  assert.equal(stored.password_set, true);
+  assert.match(await page.textContent('#page-connection'), /SSL modeprefer/);
+  // Cancel changes nothing
+  await page.click('#conn-open');
+  await page.fill('#edit-connection-host', 'elsewhere.invalid');
+  await page.click('#conn-cancel');
+  await page.waitForFunction(() => document.activeElement?.id === 'conn-open', null, { timeout: 2000 });
+  assert.equal((await api(`/api/connections/${ds.connection.id}`)).host, env.PG_HOST);
+});
+
 test('a viewer tests connections and is spared the buttons the server would refuse', async () => {
   const orders = (await api('/api/datastores')).find((d) => d.name === 'orders');
   const viewer = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -556,9 +656,11 @@ test('a viewer tests connections and is spared the buttons the server would refu
     // a page: Test Connection works; discover, link and delete are not offered
     await page.goto(`${URL_}/#/datastores/${orders.id}`);
     await pageTitle('orders');
-    assert.match(await page.textContent('#page-viewer'), /discovering, linking and deleting take the developer role/);
+    assert.match(await page.textContent('#page-viewer'),
+      /changing the connection, discovering, linking and deleting take the developer role/);
     assert.equal(await page.locator('#page-delete').count(), 0);
     assert.equal(await page.locator('#link-open').count(), 0);
+    assert.equal(await page.locator('#conn-open').count(), 0);
     assert.ok(!(await page.isVisible('#page-discover')));
     await page.click('#page-test');
     await page.waitForSelector('#page-result .headline', { timeout: 20000 });
