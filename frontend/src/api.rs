@@ -1,7 +1,11 @@
 //! The registry API through gloo-net (same origin: the session cookie goes along), and every way
-//! a call can fail, said in words with what to do.
+//! a call can fail, said in words with what to do. A 401 from any call also sets the app's
+//! signed-out flag (`report_sign_outs_to`), so no caller has to.
+
+use std::cell::Cell;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
+use leptos::prelude::{RwSignal, Set};
 use pgconnect_core::Diagnostic;
 use pgconnect_core::check::{CheckEvent, CheckReport};
 use serde::de::DeserializeOwned;
@@ -79,6 +83,17 @@ impl Failure {
     }
 }
 
+thread_local! {
+    /// The app's "not signed in" flag, which every 401 sets.
+    static SIGNED_OUT: Cell<Option<RwSignal<bool>>> = const { Cell::new(None) };
+}
+
+/// From now on, every call answered 401 sets `flag` (the app's signed-out banner), wherever on
+/// the page it was made.
+pub fn report_sign_outs_to(flag: RwSignal<bool>) {
+    SIGNED_OUT.with(|s| s.set(Some(flag)));
+}
+
 fn is_abort(e: &gloo_net::Error) -> bool {
     matches!(e, gloo_net::Error::JsError(j) if j.name == "AbortError")
 }
@@ -91,7 +106,12 @@ async fn failure(response: Response) -> Failure {
         .and_then(|v| v.trim().parse::<u32>().ok());
     let body: Value = response.json().await.unwrap_or(Value::Null);
     match status {
-        401 => Failure::SignedOut,
+        401 => {
+            if let Some(flag) = SIGNED_OUT.with(Cell::get) {
+                flag.set(true);
+            }
+            Failure::SignedOut
+        }
         429 => Failure::Busy(retry),
         422 if body.get("diagnostics").is_some() => Failure::Invalid(
             serde_json::from_value(body.get("diagnostics").cloned().unwrap_or_default())

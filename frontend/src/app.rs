@@ -71,13 +71,9 @@ fn load(ui: Ui) {
             ui.role
                 .set(s.get("role").and_then(Value::as_str).map(str::to_owned));
         }
-        match api::get::<Vec<String>>("/api/teams").await {
-            Ok(t) => {
-                ui.signed_out.set(false);
-                ui.teams.set(t);
-            }
-            Err(Failure::SignedOut) => ui.signed_out.set(true),
-            Err(_) => {}
+        if let Ok(t) = api::get::<Vec<String>>("/api/teams").await {
+            ui.signed_out.set(false);
+            ui.teams.set(t);
         }
         if let Ok(c) = api::get::<Vec<Value>>("/api/connections").await {
             ui.connections.set(c);
@@ -111,6 +107,7 @@ fn sign_out(ui: Ui, failed: RwSignal<Option<String>>) {
 #[component]
 pub fn App() -> impl IntoView {
     let ui = Ui::new();
+    api::report_sign_outs_to(ui.signed_out);
     let route = RwSignal::new(current_route());
     // the listener lives as long as the page
     let _ = window_event_listener_untyped("hashchange", move |_| route.set(current_route()));
@@ -238,8 +235,8 @@ pub fn App() -> impl IntoView {
                 </div>
                 {move || match route.get() {
                     Route::Add => ().into_any(),
-                    Route::List => view! { <DatastoreList signed_out=ui.signed_out/> }.into_any(),
-                    Route::Datastore(id) => view! { <DatastorePage id=id signed_out=ui.signed_out may_write=Signal::derive(move || ui.may_write())/> }.into_any(),
+                    Route::List => view! { <DatastoreList/> }.into_any(),
+                    Route::Datastore(id) => view! { <DatastorePage id=id may_write=Signal::derive(move || ui.may_write())/> }.into_any(),
                 }}
             </div>
             <Show when=move || adding.get()>
@@ -309,12 +306,7 @@ fn EnrichmentStep(ui: Ui, step: RwSignal<Step>) -> impl IntoView {
             saving.set(false);
             match result {
                 Ok(id) => dialog.set(Some(id)),
-                Err((what, f)) => {
-                    if f == Failure::SignedOut {
-                        ui.signed_out.set(true);
-                    }
-                    error.set(Some((what, f)));
-                }
+                Err((what, f)) => error.set(Some((what, f))),
             }
         });
     };

@@ -47,7 +47,6 @@ fn test_body(mut patch: Map<String, Value>, d: &DatastoreForm, kind: Kind) -> Va
 #[component]
 pub fn ChangeConnection(
     datastore: RwSignal<Option<Result<Value, String>>>,
-    signed_out: RwSignal<bool>,
     // the page's own check, which a saved change makes stale: cleared then
     page_check: RwSignal<TestRun>,
 ) -> impl IntoView {
@@ -68,7 +67,6 @@ pub fn ChangeConnection(
                 None => Report::new(),
             })
         }),
-        signed_out,
         ..base
     };
     let busy = RwSignal::new(false);
@@ -181,12 +179,7 @@ pub fn ChangeConnection(
                     });
                     close();
                 }
-                Err(f) => {
-                    if f == Failure::SignedOut {
-                        signed_out.set(true);
-                    }
-                    failure.set(Some(f));
-                }
+                Err(f) => failure.set(Some(f)),
             }
         });
     };
@@ -226,7 +219,6 @@ pub fn ChangeConnection(
                         <CheckRunner
                             scope="edit"
                             run=ui.source_test
-                            signed_out=signed_out
                             stale=stale
                             request=test_request
                         />

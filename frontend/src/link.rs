@@ -64,7 +64,6 @@ fn id_of(d: &Value) -> Option<i64> {
 pub fn LinkEnrichment(
     id: i64,
     datastore: RwSignal<Option<Result<Value, String>>>,
-    signed_out: RwSignal<bool>,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
     let prefix = RwSignal::new(String::new());
@@ -103,13 +102,6 @@ pub fn LinkEnrichment(
             Some(f) => Some(f.words()),
         })
     });
-    // a refusal: kept for the fields and the banner; a 401 also signs the page out
-    let fail = move |f: Failure| {
-        if f == Failure::SignedOut {
-            signed_out.set(true);
-        }
-        failure.set(Some(f));
-    };
     let start = move |_| {
         let (p, e) = datastore.with_untracked(|d| match d {
             Some(Ok(d)) => (
@@ -127,9 +119,6 @@ pub fn LinkEnrichment(
         open.set(true);
         leptos::task::spawn_local(async move {
             let v = api::get::<Vec<Value>>("/api/datastores").await;
-            if v == Err(Failure::SignedOut) {
-                signed_out.set(true);
-            }
             options.set(Some(
                 v.map(|ds| {
                     ds.into_iter()
@@ -178,7 +167,7 @@ pub fn LinkEnrichment(
                     open.set(false);
                     request_animation_frame(|| focus_heading("link-open"));
                 }
-                Err(f) => fail(f),
+                Err(f) => failure.set(Some(f)),
             }
         });
     };
@@ -204,7 +193,7 @@ pub fn LinkEnrichment(
                     datastore.set(Some(Ok(v)));
                     request_animation_frame(|| focus_heading("link-open"));
                 }
-                Err(f) => fail(f),
+                Err(f) => failure.set(Some(f)),
             }
         });
     };

@@ -5,18 +5,15 @@
 use leptos::prelude::*;
 use serde_json::Value;
 
-use crate::api::{self, Failure, joined, text};
+use crate::api::{self, joined, text};
 use crate::route::Route;
 
 /// The list.
 #[component]
-pub fn DatastoreList(signed_out: RwSignal<bool>) -> impl IntoView {
+pub fn DatastoreList() -> impl IntoView {
     let list = RwSignal::new(None::<Result<Vec<Value>, String>>);
     leptos::task::spawn_local(async move {
         let v = api::get::<Vec<Value>>("/api/datastores").await;
-        if v == Err(Failure::SignedOut) {
-            signed_out.set(true);
-        }
         list.set(Some(v.map_err(|f| f.words())));
     });
     request_animation_frame(|| crate::app::focus_heading("list-title"));

@@ -42,11 +42,7 @@ fn poll_catalog(id: i64, state: RwSignal<Option<Value>>, tries: u32) {
 
 /// The page.
 #[component]
-pub fn DatastorePage(
-    id: i64,
-    signed_out: RwSignal<bool>,
-    may_write: Signal<bool>,
-) -> impl IntoView {
+pub fn DatastorePage(id: i64, may_write: Signal<bool>) -> impl IntoView {
     let datastore = RwSignal::new(None::<Result<Value, String>>);
     let catalog = RwSignal::new(None::<Value>);
     let check = RwSignal::new(TestRun::default());
@@ -60,9 +56,6 @@ pub fn DatastorePage(
             .as_ref()
             .ok()
             .is_some_and(|v| v.get("catalog").is_some_and(|c| !c.is_null()));
-        if v == Err(Failure::SignedOut) {
-            signed_out.set(true);
-        }
         datastore.set(Some(v.map_err(|f| match f {
             Failure::Refused { status: 404, .. } => format!(
                 "There is no datastore {id}: it was deleted, or only another team sees it. \
@@ -86,9 +79,6 @@ pub fn DatastorePage(
             let r = work.await;
             busy.set(false);
             if let Err(f) = r {
-                if f == Failure::SignedOut {
-                    signed_out.set(true);
-                }
                 refused.set(Some(f.words()));
             }
         });
@@ -134,14 +124,14 @@ pub fn DatastorePage(
                 Some(Ok(d)) => summary(&d).into_any(),
             }}
             <Show when=move || loaded.get() && may_write.get()>
-                <ChangeConnection datastore=datastore signed_out=signed_out page_check=check/>
+                <ChangeConnection datastore=datastore page_check=check/>
             </Show>
             {move || datastore.with(|d| match d {
                 Some(Ok(d)) => Some(enrichment_summary(d)),
                 _ => None,
             })}
             <Show when=move || loaded.get() && !enrichment() && may_write.get()>
-                <LinkEnrichment id=id datastore=datastore signed_out=signed_out/>
+                <LinkEnrichment id=id datastore=datastore/>
             </Show>
             <Show when=move || loaded.get()>
                 <h3 id="page-test-h">"Test Connection"</h3>
@@ -149,7 +139,6 @@ pub fn DatastorePage(
                 <CheckRunner
                     scope="page"
                     run=check
-                    signed_out=signed_out
                     stale=Signal::derive(|| false)
                     request=Callback::new(move |()| {
                         Some((format!("/api/datastores/{id}/connection"), Value::Null))

@@ -156,7 +156,7 @@ pub struct Ui {
     pub connections: RwSignal<Vec<Value>>,
     /// `GET /api/datastores`, enrichment ones.
     pub enrichments: RwSignal<Vec<Value>>,
-    /// Not signed in (401 on load).
+    /// Not signed in: any call answered 401 sets it (`api::report_sign_outs_to`).
     pub signed_out: RwSignal<bool>,
     /// Signed out here, with Sign out (the session's token is revoked).
     pub left: RwSignal<bool>,

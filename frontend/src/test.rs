@@ -43,7 +43,6 @@ fn form_request(ui: Ui, which: Which) -> Option<(String, Value)> {
 /// Starts a check: `POST url` with `body`, its stages into `run` as they end.
 fn start(
     run: RwSignal<TestRun>,
-    signed_out: RwSignal<bool>,
     abort: StoredValue<Option<web_sys::AbortController>>,
     (url, body): (String, Value),
 ) {
@@ -84,9 +83,6 @@ fn start(
         if let Some(t) = ticker {
             t.clear();
         }
-        if result == Err(Failure::SignedOut) {
-            signed_out.set(true);
-        }
         run.update(|r| {
             r.running = false;
             r.current = None;
@@ -122,7 +118,6 @@ pub fn TestPanel(ui: Ui, which: Which) -> impl IntoView {
             <CheckRunner
                 scope=scope
                 run=run
-                signed_out=ui.signed_out
                 stale=stale
                 request=Callback::new(move |()| form_request(ui, which))
             />
@@ -137,7 +132,6 @@ pub fn TestPanel(ui: Ui, which: Which) -> impl IntoView {
 pub fn CheckRunner(
     scope: &'static str,
     run: RwSignal<TestRun>,
-    signed_out: RwSignal<bool>,
     stale: Signal<bool>,
     request: Callback<(), Option<(String, Value)>>,
 ) -> impl IntoView {
@@ -148,7 +142,7 @@ pub fn CheckRunner(
             return;
         }
         if let Some(req) = request.run(()) {
-            start(run, signed_out, abort, req);
+            start(run, abort, req);
         }
     };
     view! {

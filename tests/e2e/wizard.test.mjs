@@ -781,6 +781,8 @@ test('server errors are told in words, and nothing typed is lost', async () => {
   await page.click('#src-test');
   await page.waitForSelector('#src-result .banner.error');
   assert.match(await page.textContent('#src-result'), /not signed in.*login link.*pgconnect token login-link/);
+  // any call's 401 raises the page's banner (api.rs sets it, wherever the call was made)
+  assert.match(await page.textContent('#signed-out'), /You are not signed in/);
   await step('signed-out');
   assert.deepEqual(await typed(SOURCE_FIELDS), before);
   await context.addCookies(cookies);
