@@ -314,6 +314,87 @@ fn the_qualytics_cli_flow_against_a_running_server() {
     );
     assert_eq!(code, 0);
     assert!(!out.contains("enrichment:"), "{out}");
+    // the datastore's own fields: checked locally first, then by the server
+    let (code, _, err) = cli(
+        &addr,
+        Some(&dev),
+        &["datastores", "update", "--id", &sid, "--schema", ""],
+        "",
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("/schema"), "{err}");
+    let (code, _, err) = cli(
+        &addr,
+        Some(&dev),
+        &["datastores", "update", "--id", &sid],
+        "",
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("nothing to change"), "{err}");
+    let (code, _, err) = cli(
+        &addr,
+        Some(&viewer),
+        &["datastores", "update", "--id", &sid, "--name", "x"],
+        "",
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("developer role"), "{err}");
+    let (code, out, err) = cli(
+        &addr,
+        Some(&dev),
+        &[
+            "datastores",
+            "update",
+            "--id",
+            &sid,
+            "--name",
+            "orders-2",
+            "--schema",
+            "results",
+            "--teams",
+            "Finance,Public",
+            "--no-enrichment-prefix",
+            "--format",
+            "json",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (
+            &v["name"],
+            &v["schema"],
+            &v["teams"],
+            &v["enrichment_prefix"]
+        ),
+        (
+            &Value::from("orders-2"),
+            &Value::from("results"),
+            &serde_json::json!(["Finance", "Public"]),
+            &Value::Null
+        )
+    );
+    let (code, out, err) = cli(
+        &addr,
+        Some(&dev),
+        &[
+            "datastores",
+            "update",
+            "--id",
+            &sid,
+            "--schema",
+            SCHEMA,
+            "--name",
+            "orders",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("updated datastore\n") && out.contains(&format!("{DB}.{SCHEMA}")),
+        "{out}"
+    );
     // the reader audited as an enrichment role lacks CREATE: the test says so, exit 1
     let mut as_enrichment = test.to_vec();
     as_enrichment.push("--enrichment");

@@ -40,4 +40,7 @@ pub use model::{
     Secrets, SecretsManagement, Shape, SslMode,
 };
 pub use secret::Secret;
-pub use validate::{Analysis, LinkRequest, analyze, analyze_connection, analyze_link, validate};
+pub use validate::{
+    Analysis, DatastorePatch, LinkRequest, analyze, analyze_connection, analyze_datastore_patch,
+    analyze_link, validate,
+};

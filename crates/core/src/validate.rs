@@ -158,6 +158,135 @@ pub fn analyze_link(body: &Value) -> (Report, Option<LinkRequest>) {
     (report, parsed)
 }
 
+/// A change to a stored datastore's own fields (the body of `PATCH /api/datastores/{id}`). A field
+/// left out keeps its stored value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DatastorePatch {
+    /// The new display name.
+    pub name: Option<String>,
+    /// The new teams (the whole list).
+    pub teams: Option<Vec<String>>,
+    /// The new database.
+    pub database: Option<String>,
+    /// The new schema.
+    pub schema: Option<String>,
+    /// `Some(None)`: remove the prefix; `Some(Some(p))`: set it.
+    pub enrichment_prefix: Option<Option<String>>,
+    /// `Some(true)`: discover the catalog after the change (Qualytics' "Initiate Sync").
+    pub trigger_catalog: Option<bool>,
+}
+
+impl DatastorePatch {
+    /// True when the change moves the datastore to other tables (its catalog is then stale).
+    #[must_use]
+    pub fn moves_tables(&self) -> bool {
+        self.database.is_some() || self.schema.is_some()
+    }
+}
+
+/// The fields a datastore change takes.
+const DATASTORE_PATCH: &[&str] = &[
+    "name",
+    "teams",
+    "database",
+    "schema",
+    "enrichment_prefix",
+    "trigger_catalog",
+    "trigger_sync",
+];
+
+/// Reads a change to a stored datastore of kind `kind`: each field present is checked as on a
+/// new datastore (`null` removes only the optional `enrichment_prefix`). Fields of the connection
+/// and the datastore's kind are refused with where they are changed instead; any field it does not
+/// take is an error, so a misspelt field never leaves the datastore silently unchanged.
+#[must_use]
+pub fn analyze_datastore_patch(
+    body: &Value,
+    kind: DatastoreKind,
+) -> (Report, Option<DatastorePatch>) {
+    let mut w = Walker::default();
+    let root = Path::ROOT;
+    let Some(obj) = body.as_object() else {
+        w.wrong_type(
+            &root,
+            body,
+            "an object of the fields to change, such as {\"schema\": \"analytics\"}",
+        );
+        return (Report::from_diagnostics(w.diags), None);
+    };
+    for key in obj
+        .keys()
+        .filter(|k| !DATASTORE_PATCH.contains(&k.as_str()))
+    {
+        let help = if key == "connection"
+            || key == "connection_id"
+            || Q_CONNECTION.contains(&key.as_str())
+        {
+            "the connection is changed on its own, for every datastore that uses it: \
+             PATCH /api/connections/{connection_id}"
+                .to_owned()
+        } else if key == "enrich_only" || key == "enrichment_only" {
+            "a datastore's kind cannot change: create a new datastore of the kind you need"
+                .to_owned()
+        } else {
+            match suggest(key, DATASTORE_PATCH) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "a datastore change takes `name`, `teams`, `database`, `schema`, \
+                         `enrichment_prefix` and `trigger_catalog`"
+                    .to_owned(),
+            }
+        };
+        w.push(Diagnostic::error(
+            "datastore/unknown-field",
+            &root.key(key),
+            format!("`{key}` cannot be changed here; nothing was changed"),
+            help,
+        ));
+    }
+    let required = |key: &str| obj.contains_key(key).then_some(Need::Required);
+    let mut ok = true;
+    let mut take = |v: Option<&str>, present: bool| {
+        if present && v.is_none() {
+            ok = false;
+        }
+        v.map(str::to_owned)
+    };
+    let name = required("name").and_then(|need| w.text(obj, &root, "name", need));
+    let name = take(name, obj.contains_key("name"));
+    let database = required("database").and_then(|need| w.pg_name(obj, &root, "database", need));
+    let database = take(database, obj.contains_key("database"));
+    let schema = required("schema").and_then(|need| w.pg_name(obj, &root, "schema", need));
+    let schema = take(schema, obj.contains_key("schema"));
+    let teams = if obj.contains_key("teams") {
+        let t = w.teams(obj, &root);
+        ok &= t.is_some();
+        t
+    } else {
+        None
+    };
+    let enrichment_prefix = match obj.get("enrichment_prefix") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(_) => {
+            let p = w.enrichment_prefix(obj, &root, kind);
+            ok &= p.is_some();
+            Some(p.map(str::to_owned))
+        }
+    };
+    let trigger_catalog = w.aliased_bool(obj, &root, "trigger_catalog", "trigger_sync");
+    let report = Report::from_diagnostics(w.diags);
+    let patch = DatastorePatch {
+        name,
+        teams,
+        database,
+        schema,
+        enrichment_prefix,
+        trigger_catalog,
+    };
+    let valid = ok && report.is_valid();
+    (report, valid.then_some(patch))
+}
+
 fn analyze_with(payload: &Value, shape: Option<Shape>, resolved: bool) -> Analysis {
     let mut w = Walker {
         resolved,
@@ -1813,6 +1942,99 @@ mod tests {
                 "port": "5432", "username": "qualytics_read", "password": "pw",
                 "ssl_mode": "verify-full"}
         })
+    }
+
+    #[test]
+    fn datastore_changes_are_checked_as_on_a_new_datastore() {
+        let src = DatastoreKind::Source;
+        // nothing to change is a valid, empty change
+        assert_eq!(
+            analyze_datastore_patch(&json!({}), src),
+            (Report::default(), Some(DatastorePatch::default()))
+        );
+        let (r, p) = analyze_datastore_patch(
+            &json!({"name": "orders v2", "teams": ["Sales", "Public"], "database": "${db}",
+                "schema": "analytics", "enrichment_prefix": null, "trigger_sync": true}),
+            src,
+        );
+        assert!(r.diagnostics.is_empty(), "{r:?}");
+        let p = p.unwrap();
+        assert_eq!(
+            p,
+            DatastorePatch {
+                name: Some("orders v2".to_owned()),
+                teams: Some(vec!["Sales".to_owned(), "Public".to_owned()]),
+                database: Some("${db}".to_owned()),
+                schema: Some("analytics".to_owned()),
+                enrichment_prefix: Some(None),
+                trigger_catalog: Some(true),
+            }
+        );
+        assert!(p.moves_tables());
+        let renamed = DatastorePatch {
+            name: Some("x".to_owned()),
+            ..DatastorePatch::default()
+        };
+        assert!(!renamed.moves_tables());
+
+        // every problem at once, at its path; no change when anything is wrong
+        let (r, p) = analyze_datastore_patch(
+            &json!({"name": null, "teams": [], "database": "", "schema": "s".repeat(64),
+                "enrichment_prefix": "Sales-", "trigger_catalog": "true"}),
+            src,
+        );
+        assert!(p.is_none());
+        let got: Vec<(&str, &str)> = r
+            .diagnostics
+            .iter()
+            .map(|d| (d.code.as_ref(), d.path.as_str()))
+            .collect();
+        for want in [
+            ("field/required", "/name"),
+            ("teams/empty", "/teams"),
+            ("field/empty", "/database"),
+            ("name/too-long", "/schema"),
+            ("enrichment/prefix-invalid", "/enrichment_prefix"),
+            ("field/wrong-type", "/trigger_catalog"),
+        ] {
+            assert!(got.contains(&want), "{want:?} missing from {got:?}");
+        }
+
+        // connection fields and the kind are refused with where they are changed
+        let (r, p) = analyze_datastore_patch(
+            &json!({"connection_id": 3, "port": 6432, "enrich_only": true, "shema": "x"}),
+            src,
+        );
+        assert!(p.is_none());
+        let help = |path: &str| {
+            r.diagnostics
+                .iter()
+                .find(|d| d.path == path)
+                .map(|d| (d.code.to_string(), d.help.clone()))
+                .unwrap()
+        };
+        assert_eq!(help("/connection_id").0, "datastore/unknown-field");
+        assert!(help("/connection_id").1.contains("PATCH /api/connections/"));
+        assert!(help("/port").1.contains("PATCH /api/connections/"));
+        assert!(help("/enrich_only").1.contains("kind cannot change"));
+        assert_eq!(help("/shema").1, "did you mean `schema`?");
+
+        // a prefix on an enrichment datastore warns as on create; not an object is refused
+        let (r, p) = analyze_datastore_patch(
+            &json!({"enrichment_prefix": "x_"}),
+            DatastoreKind::Enrichment,
+        );
+        assert!(p.is_some());
+        assert_eq!(r.diagnostics[0].code, "enrichment/prefix-on-enrichment");
+        let (r, p) = analyze_datastore_patch(&json!(["schema"]), src);
+        assert!(p.is_none());
+        assert_eq!(
+            (
+                r.diagnostics[0].code.as_ref(),
+                r.diagnostics[0].path.as_str()
+            ),
+            ("field/wrong-type", "")
+        );
     }
 
     #[test]

@@ -34,6 +34,32 @@ pub struct LinkBody {
     pub enrichment_prefix: Option<String>,
 }
 
+/// The body of `PATCH /api/datastores/{id}` (read by [`crate::analyze_datastore_patch`]): the
+/// datastore's own fields to change; a field left out keeps its stored value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DatastoreChange {
+    /// The display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Every team that sees the datastore from now on (at least one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teams: Option<Vec<String>>,
+    /// The database; a change drops the stored catalog.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    /// The schema; a change drops the stored catalog.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// The enrichment prefix; `null` removes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrichment_prefix: Option<String>,
+    /// `true` starts catalog discovery once the change is stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger_catalog: Option<bool>,
+}
+
 /// A Qualytics-style `POST /api/datastores` body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

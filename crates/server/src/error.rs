@@ -113,6 +113,31 @@ impl ApiError {
         )
     }
 
+    /// A change would take a datastore away from a team the caller is not in (403).
+    #[must_use]
+    pub fn team_not_removable(team: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "auth/team",
+            format!(
+                "This token is not a member of team {team:?}, so it cannot take the datastore \
+                 away from that team."
+            ),
+            "Keep the team in the list, or ask one of its members or an admin.",
+        )
+    }
+
+    /// A change would leave the caller unable to see the datastore (422).
+    #[must_use]
+    pub fn teams_lock_out() -> ApiError {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "teams/lock-out",
+            "After this change none of this token's teams would see the datastore.".to_owned(),
+            "Keep one of your teams, or `Public`, in the list.",
+        )
+    }
+
     /// No such record, or not visible to the caller (404: existence is not disclosed).
     #[must_use]
     pub fn not_found(what: &str, id: &str) -> ApiError {

@@ -159,7 +159,9 @@ pub fn app(state: AppState) -> Router {
         )
         .route(
             "/api/datastores/{id}",
-            get(api::datastores::get).delete(api::datastores::delete),
+            get(api::datastores::get)
+                .patch(api::datastores::update)
+                .delete(api::datastores::delete),
         )
         .route(
             "/api/datastores/{id}/connection",

@@ -33,6 +33,7 @@ use crate::api::views;
         api::datastores::create,
         api::datastores::list,
         api::datastores::get,
+        api::datastores::update,
         api::datastores::delete,
         api::datastores::verify,
         api::datastores::link,

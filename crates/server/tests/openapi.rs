@@ -47,6 +47,7 @@ async fn the_document_is_served_without_a_token_and_names_every_route() {
         "GET /api/connections",
         "GET /api/connections/{id}",
         "PATCH /api/connections/{id}",
+        "PATCH /api/datastores/{id}",
         "DELETE /api/connections/{id}",
         "POST /api/connections/{id}/test",
         "POST /api/datastores",

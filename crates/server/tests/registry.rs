@@ -18,7 +18,7 @@ use pgconnect_server::auth::Role;
 use pgconnect_server::registry::store::StoreLocation;
 use pgconnect_server::{Config, app};
 use pgconnect_testkit::pg::{PgOptions, PgServer, SUPERUSER, SUPERUSER_PASSWORD};
-use pgconnect_testkit::shop::{self, DB, PASSWORD, READER, SCHEMA, WRITER};
+use pgconnect_testkit::shop::{self, DB, PASSWORD, READER, RESULTS, SCHEMA, WRITER};
 use serde_json::{Value, json};
 
 fn connection(pg: &PgServer, name: &str) -> Value {
@@ -414,6 +414,131 @@ async fn scenario(config: Config, pg: &PgServer) {
         (StatusCode::OK, &Value::Null, &json!("sales_")),
         "unlinking keeps the prefix for the next link"
     );
+
+    // ---- the datastore's own fields: checked as on create, team rules, the catalog follows
+    let change = |id: i64, body: Value, token: &str| {
+        let (app, token) = (app.clone(), token.to_owned());
+        async move {
+            json_call(
+                &app,
+                "PATCH",
+                &format!("/api/datastores/{id}"),
+                Some(&token),
+                &body,
+            )
+            .await
+        }
+    };
+    let code = |v: &Value| {
+        v["error"]["code"]
+            .as_str()
+            .or(v["diagnostics"][0]["code"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (status, v) = change(sid, json!({"name": "x"}), &viewer_finance).await;
+    assert_eq!(
+        (status, code(&v)),
+        (StatusCode::FORBIDDEN, "auth/role".into())
+    );
+    let (status, v) = change(sid, json!({"name": "x"}), &viewer_sales).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not visible: {v}");
+    let (status, v) = change(sid, json!({"shema": "results", "port": 1}), &dev).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let help = |path: &str| {
+        v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["path"] == path)
+            .map(|d| d["help"].as_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(help("/shema"), "did you mean `schema`?", "{v}");
+    assert!(help("/port").contains("PATCH /api/connections/"), "{v}");
+    let (status, v) = change(sid, json!({"teams": ["Finance", "Sales"]}), &dev).await;
+    assert_eq!(
+        (status, v["error"]["path"].as_str()),
+        (StatusCode::FORBIDDEN, Some("/teams/1"))
+    );
+    // re-sending the stored schema is no move: the catalog stays
+    let (status, v) = change(
+        sid,
+        json!({"name": "orders v2", "schema": SCHEMA, "enrichment_prefix": null}),
+        &dev,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(
+        (&v["name"], &v["schema"], &v["enrichment_prefix"]),
+        (&json!("orders v2"), &json!(SCHEMA), &Value::Null)
+    );
+    assert_eq!(v["catalog"]["status"], "done", "{v}");
+    // a move drops the catalog, and a discovery that was running then is not stored
+    let store = state.registry().store();
+    let started = "2000-01-01T00:00:00Z";
+    store
+        .put_catalog(sid, "running", started, None, None)
+        .await
+        .unwrap();
+    let (status, v) = change(sid, json!({"schema": RESULTS}), &dev).await;
+    assert_eq!(
+        (status, &v["schema"]),
+        (StatusCode::OK, &json!(RESULTS)),
+        "{v}"
+    );
+    assert_eq!(v["catalog"], Value::Null, "{v}");
+    assert!(
+        !store
+            .finish_catalog(sid, started, "done", started, &json!({"tables": []}))
+            .await
+            .unwrap()
+    );
+    assert!(store.catalog(sid).await.unwrap().is_none());
+    // trigger_catalog discovers the new schema once the change is stored
+    let (status, v) = change(
+        sid,
+        json!({"schema": SCHEMA, "trigger_catalog": true}),
+        &dev,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["trigger_catalog"], true);
+    let catalog = wait_for_catalog(&app, sid, &dev).await;
+    assert_eq!(
+        catalog["catalog"]["tables"][1]["name"], "orders",
+        "{catalog}"
+    );
+    // teams: a developer adds and removes only its own teams and keeps sight of the datastore
+    let (status, v) = change(eid, json!({"teams": ["Public", "Sales"]}), &admin()).await;
+    assert_eq!(
+        (status, &v["teams"]),
+        (StatusCode::OK, &json!(["Public", "Sales"]))
+    );
+    let (status, v) = change(eid, json!({"teams": ["Public"]}), &dev).await;
+    assert_eq!(
+        (status, code(&v), v["error"]["path"].as_str()),
+        (StatusCode::FORBIDDEN, "auth/team".into(), Some("/teams"))
+    );
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"Sales\""),
+        "{v}"
+    );
+    let (status, v) = change(eid, json!({"teams": ["Sales"]}), &dev).await;
+    assert_eq!(
+        (status, code(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "teams/lock-out".into()),
+        "{v}"
+    );
+    let (status, v) = change(eid, json!({"teams": ["Public", "Sales", "Finance"]}), &dev).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (status, v) = change(eid, json!({"teams": ["Public"]}), &admin()).await;
+    assert_eq!((status, &v["teams"]), (StatusCode::OK, &json!(["Public"])));
+    let (status, v) = change(sid, json!({"name": "orders"}), &dev).await;
+    assert_eq!((status, &v["name"]), (StatusCode::OK, &json!("orders")));
 
     // ---- updates: a new address needs the password again; a rename keeps it
     let (status, v) = json_call(

@@ -535,6 +535,12 @@ pub enum Datastores {
         after_help = "Example:\n  pgconnect datastores create --name orders --connection-name warehouse \\\n    --database analytics --schema public --teams Finance,Public --trigger-catalog"
     )]
     Create(CreateDatastore),
+    /// Change a datastore's own fields: only those given change. A new database or schema drops
+    /// the stored catalog; the connection is changed with `connections update`.
+    #[command(
+        after_help = "Examples:\n  pgconnect datastores update --id 4 --schema analytics --trigger-catalog\n  pgconnect datastores update --id 4 --name orders --teams Finance,Sales"
+    )]
+    Update(UpdateDatastore),
     /// List the datastores your teams see.
     List(List),
     /// Show one datastore.
@@ -583,6 +589,73 @@ pub struct CreateDatastore {
     dry_run: bool,
     #[command(flatten)]
     remote: Remote,
+}
+
+/// `datastores update`.
+#[derive(Debug, clap::Args)]
+pub struct UpdateDatastore {
+    /// The datastore's id.
+    #[arg(long)]
+    id: i64,
+    /// New display name.
+    #[arg(long)]
+    name: Option<String>,
+    /// New database (drops the stored catalog).
+    #[arg(long)]
+    database: Option<String>,
+    /// New schema (drops the stored catalog).
+    #[arg(long)]
+    schema: Option<String>,
+    /// Every team that sees it from now on, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    teams: Option<Vec<String>>,
+    /// New prefix of the tables written for this datastore.
+    #[arg(long, conflicts_with = "no_enrichment_prefix")]
+    enrichment_prefix: Option<String>,
+    /// Remove the enrichment prefix.
+    #[arg(long)]
+    no_enrichment_prefix: bool,
+    /// Discover the catalog once the change is stored.
+    #[arg(long)]
+    trigger_catalog: bool,
+    /// Validate and print the request without sending it.
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    remote: Remote,
+}
+
+impl UpdateDatastore {
+    fn body(&self) -> Result<Value, Unreadable> {
+        let mut o = Map::new();
+        for (field, value) in [
+            ("name", &self.name),
+            ("database", &self.database),
+            ("schema", &self.schema),
+            ("enrichment_prefix", &self.enrichment_prefix),
+        ] {
+            if let Some(v) = value {
+                o.insert(field.into(), json!(v));
+            }
+        }
+        if let Some(t) = &self.teams {
+            o.insert("teams".into(), json!(t));
+        }
+        if self.no_enrichment_prefix {
+            o.insert("enrichment_prefix".into(), Value::Null);
+        }
+        if self.trigger_catalog {
+            o.insert("trigger_catalog".into(), json!(true));
+        }
+        if o.is_empty() {
+            return Err(Unreadable(
+                "nothing to change: give at least one of --name, --database, --schema, --teams, \
+                 --enrichment-prefix, --no-enrichment-prefix, --trigger-catalog"
+                    .to_owned(),
+            ));
+        }
+        Ok(Value::Object(o))
+    }
 }
 
 /// `datastores enrichment`.
@@ -713,6 +786,25 @@ pub fn datastores(command: &Datastores) -> Result<Outcome, Unreadable> {
             let answer = a.remote.call("POST", "/api/datastores", Some(&body))?;
             Ok(a.remote.outcome(&answer, |d| {
                 format!("created datastore\n{}", datastore_text(d))
+            }))
+        }
+        Datastores::Update(a) => {
+            let body = a.body()?;
+            let path = format!("/api/datastores/{}", a.id);
+            // the kind is the server's to know; it only decides a warning about the prefix
+            let (report, _) = pgconnect_core::analyze_datastore_patch(
+                &body,
+                pgconnect_core::DatastoreKind::Source,
+            );
+            if a.dry_run {
+                return Ok(dry_run("PATCH", &path, &body, &report, &a.remote));
+            }
+            if !report.is_valid() {
+                return Ok(Outcome::rejected(&report));
+            }
+            let answer = a.remote.call("PATCH", &path, Some(&body))?;
+            Ok(a.remote.outcome(&answer, |d| {
+                format!("updated datastore\n{}", datastore_text(d))
             }))
         }
         Datastores::List(a) => {

@@ -106,18 +106,22 @@ pub(crate) async fn start(state: &AppState, row: &DatastoreRow) -> Result<(), Ap
             .get("tables")
             .and_then(Value::as_array)
             .map_or(0, Vec::len);
-        if let Err(e) = state
+        match state
             .registry
             .store()
-            .put_catalog(id, status, &started, Some(&now()), Some(&body))
+            .finish_catalog(id, &started, status, &now(), &body)
             .await
         {
-            if matches!(e, crate::registry::store::StoreError::InUse) {
-                // the datastore was deleted while discovery ran: nothing to keep
-                tracing::info!(datastore = id, "datastore deleted during catalog discovery");
+            Ok(true) => {}
+            Ok(false) => {
+                // deleted, moved to other tables, or a later discovery took over
+                tracing::info!(datastore = id, "catalog discovery outdated; result dropped");
                 return;
             }
-            tracing::error!(error = %e, "cannot store a catalog");
+            Err(e) => {
+                tracing::error!(error = %e, "cannot store a catalog");
+                return;
+            }
         }
         tracing::info!(datastore = id, status, tables, "catalog discovery finished");
     });

@@ -1,5 +1,5 @@
 //! `/api/datastores` (Qualytics): create with a new connection or a `connection_id`, list, get,
-//! delete, verify the connection, link and unlink an enrichment datastore.
+//! change, delete, verify the connection, link and unlink an enrichment datastore.
 
 use crate::api::views::{
     BadRequest, Busy, Conflict, DatastoreView, Forbidden, Invalid, NotFound, StoreFailed, TooLarge,
@@ -11,7 +11,9 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use pgconnect_core::{ConnectionId, ConnectionRef, DatastoreKind, DatastoreRequest, Shape};
+use pgconnect_core::{
+    ConnectionId, ConnectionRef, DatastoreKind, DatastorePatch, DatastoreRequest, Shape,
+};
 use serde_json::{Value, json};
 
 use super::views;
@@ -244,6 +246,116 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// `PATCH /api/datastores/{id}`: changes the datastore's own fields.
+#[utoipa::path(
+    patch,
+    operation_id = "datastores_update",
+    path = "/api/datastores/{id}",
+    tag = "datastores",
+    summary = "Change a datastore's name, teams, database, schema or enrichment prefix",
+    description = "Each field is checked as on a new datastore; a field left out keeps its \
+        value, and `\"enrichment_prefix\": null` removes the prefix. A new database or schema \
+        drops the stored catalog (its tables are not the datastore's any more); \
+        `\"trigger_catalog\": true` starts discovery once the change is stored. Teams added or \
+        removed must be the caller's own (or `Public`), and the caller must still see the \
+        datastore afterwards. The connection is changed with `PATCH /api/connections/{id}`; a \
+        field this body does not take is a 422 and nothing is changed.",
+    params(("id" = i64, Path, description = "The record's id")),
+    request_body(content = pgconnect_core::wire::DatastoreChange, content_type = "application/json",
+        example = json!({"schema": "analytics", "teams": ["Sales"], "trigger_catalog": true})),
+    responses(
+        (status = 200, description = "Changed (or already as asked)", body = DatastoreView),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = TooLarge),
+        (status = 422, response = Invalid),
+        (status = 503, response = StoreFailed),
+    ),
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let row = visible(&state, &caller, id(&raw, "datastore")?, None).await?;
+    caller.require(Role::Developer, "change a datastore")?;
+    let body = json_required(body)?;
+    let (report, change) = pgconnect_core::analyze_datastore_patch(&body, row_kind(&row));
+    let Some(change) = change else {
+        return Ok(invalid(report));
+    };
+    let change = effective_change(&row, change);
+    if let Some(teams) = &change.teams {
+        check_team_change(&caller, &row.teams, teams)?;
+    }
+    if change != DatastorePatch::default() {
+        let done = state
+            .registry
+            .store()
+            .update_datastore(row.id, &change, &crate::registry::now())
+            .await
+            .map_err(store_error)?;
+        if !done {
+            return Err(ApiError::not_found("datastore", &raw));
+        }
+        tracing::info!(
+            id = row.id,
+            moved = change.moves_tables(),
+            "datastore changed"
+        );
+    }
+    let row = visible(&state, &caller, row.id, None).await?;
+    if change.trigger_catalog == Some(true) {
+        super::catalog::start(&state, &row).await?;
+    }
+    Ok(Json(view(&state, &row).await?).into_response())
+}
+
+/// The change without the fields that already hold the value asked for (so re-sending a schema
+/// does not drop the catalog). `trigger_catalog` stays: `true` asks for a discovery now.
+fn effective_change(row: &DatastoreRow, change: DatastorePatch) -> DatastorePatch {
+    fn differs<T: PartialEq>(new: Option<T>, old: &T) -> Option<T> {
+        new.filter(|n| n != old)
+    }
+    DatastorePatch {
+        name: differs(change.name, &row.name),
+        teams: differs(change.teams, &row.teams),
+        database: differs(change.database, &row.database),
+        schema: differs(change.schema, &row.schema),
+        enrichment_prefix: differs(change.enrichment_prefix, &row.enrichment_prefix),
+        trigger_catalog: change.trigger_catalog,
+    }
+}
+
+/// A non-admin adds and removes only teams it is a member of (or `Public`), and still sees the
+/// datastore afterwards.
+fn check_team_change(caller: &Caller, old: &[String], new: &[String]) -> Result<(), ApiError> {
+    let foreign = |t: &String| t != PUBLIC && !caller.member_of(t);
+    for (i, team) in new.iter().enumerate() {
+        if !old.contains(team) && foreign(team) {
+            return Err(ApiError::not_a_member(team, "team").at(&format!("/teams/{i}")));
+        }
+    }
+    if let Some(team) = old.iter().find(|t| !new.contains(t) && foreign(t)) {
+        return Err(ApiError::team_not_removable(team).at("/teams"));
+    }
+    if !caller.sees_teams(new) {
+        return Err(ApiError::teams_lock_out().at("/teams"));
+    }
+    Ok(())
+}
+
+fn row_kind(row: &DatastoreRow) -> DatastoreKind {
+    if row.kind == "enrichment" {
+        DatastoreKind::Enrichment
+    } else {
+        DatastoreKind::Source
+    }
+}
+
 /// `POST /api/datastores/{id}/connection`: verifies the stored datastore's connection live.
 #[utoipa::path(
     post,
@@ -299,11 +411,7 @@ pub(crate) async fn row_payload(
         .await
         .map_err(registry_error)?
         .ok_or_else(|| ApiError::not_found("connection", &row.connection_id.to_string()))?;
-    let kind = if row.kind == "enrichment" {
-        DatastoreKind::Enrichment
-    } else {
-        DatastoreKind::Source
-    };
+    let kind = row_kind(row);
     let payload = json!({
         "name": row.name,
         "teams": if row.teams.is_empty() { vec![PUBLIC.to_owned()] } else { row.teams.clone() },

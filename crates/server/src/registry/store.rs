@@ -660,6 +660,48 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Applies a change to a datastore's own fields (each `None` keeps the stored value) and, when
+    /// the change moves it to another database or schema, drops its catalog in the same
+    /// transaction: the tables it lists are no longer the datastore's.
+    pub async fn update_datastore(
+        &self,
+        id: i64,
+        change: &pgconnect_core::DatastorePatch,
+        now: &str,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let teams = change
+            .teams
+            .as_ref()
+            .map(|t| serde_json::to_string(t).unwrap_or_else(|_| "[]".to_owned()));
+        let done = sqlx::query(
+            "UPDATE datastores SET name = COALESCE($1, name), teams = COALESCE($2, teams), \
+             database_name = COALESCE($3, database_name), \
+             schema_name = COALESCE($4, schema_name), \
+             enrichment_prefix = CASE WHEN $5 THEN $6 ELSE enrichment_prefix END, \
+             trigger_catalog = COALESCE($7, trigger_catalog), updated_at = $8 WHERE id = $9",
+        )
+        .bind(change.name.clone())
+        .bind(teams)
+        .bind(change.database.clone())
+        .bind(change.schema.clone())
+        .bind(change.enrichment_prefix.is_some())
+        .bind(change.enrichment_prefix.clone().flatten())
+        .bind(change.trigger_catalog.map(i64::from))
+        .bind(now.to_owned())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if change.moves_tables() {
+            sqlx::query("DELETE FROM catalogs WHERE datastore_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// Sets or clears a datastore's enrichment link and, when `prefix` is `Some`, its enrichment
     /// prefix (`Some(None)` removes it; `None` leaves it as it is).
     pub async fn set_enrichment(
@@ -708,6 +750,31 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Records the end of the discovery that started at `started`, if its row is still the one
+    /// it started: `false` when the datastore was deleted, moved to other tables (its catalog
+    /// dropped) or a later discovery took over, and the result no longer belongs to it.
+    pub async fn finish_catalog(
+        &self,
+        datastore: i64,
+        started_at: &str,
+        status: &str,
+        finished_at: &str,
+        body: &Value,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE catalogs SET status = $1, finished_at = $2, body = $3 \
+             WHERE datastore_id = $4 AND started_at = $5 AND status = 'running'",
+        )
+        .bind(status.to_owned())
+        .bind(finished_at.to_owned())
+        .bind(body.to_string())
+        .bind(datastore)
+        .bind(started_at.to_owned())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// A datastore's catalog: (status, started, finished, body).
