@@ -236,7 +236,7 @@ pub fn App() -> impl IntoView {
                 {move || match route.get() {
                     Route::Add => ().into_any(),
                     Route::List => view! { <DatastoreList/> }.into_any(),
-                    Route::Datastore(id) => view! { <DatastorePage id=id may_write=Signal::derive(move || ui.may_write())/> }.into_any(),
+                    Route::Datastore(id) => view! { <DatastorePage id=id may_write=Signal::derive(move || ui.may_write()) teams=ui.teams.into()/> }.into_any(),
                 }}
             </div>
             <Show when=move || adding.get()>

@@ -45,6 +45,7 @@ pub fn DatastoreFields(ui: Ui, which: Which) -> impl IntoView {
         Which::Source => "Add Datastore",
         Which::Enrichment => "New enrichment datastore",
         Which::Stored => "Change the connection",
+        Which::Details => "Edit details",
     };
     view! {
         <section class="card" aria-labelledby=format!("{scope}-h1")>

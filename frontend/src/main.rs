@@ -5,6 +5,7 @@
 pub mod api;
 pub mod app;
 pub mod datastore;
+pub mod details;
 pub mod edit;
 pub mod fields;
 pub mod link;

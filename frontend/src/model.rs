@@ -463,6 +463,143 @@ impl ConnEdit {
     }
 }
 
+/// Changing a stored datastore's own fields (a datastore page's "Edit details…"): what is stored,
+/// to fill the form and to tell what changed. The connection is not among them (it has its own
+/// form), nor is the kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailsEdit {
+    /// The datastore as the API shows it (`GET /api/datastores/{id}`).
+    shown: Value,
+}
+
+impl DetailsEdit {
+    /// From the API's view of the datastore.
+    #[must_use]
+    pub fn new(shown: Value) -> DetailsEdit {
+        DetailsEdit { shown }
+    }
+
+    /// The datastore's kind.
+    #[must_use]
+    pub fn kind(&self) -> Kind {
+        if self.shown.get("enrich_only") == Some(&Value::Bool(true)) {
+            Kind::Enrichment
+        } else {
+            Kind::Source
+        }
+    }
+
+    fn text(&self, key: &str) -> String {
+        self.shown
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    fn teams(&self) -> Vec<String> {
+        self.shown
+            .get("teams")
+            .and_then(Value::as_array)
+            .map(|t| {
+                t.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The form, filled with what is stored; Initiate sync starts off (it asks for a discovery
+    /// once the change is saved).
+    #[must_use]
+    pub fn form(&self) -> DatastoreForm {
+        DatastoreForm {
+            name: self.text("name"),
+            database: self.text("database"),
+            schema: self.text("schema"),
+            teams: self.teams(),
+            trigger_catalog: false,
+            ..DatastoreForm::default()
+        }
+    }
+
+    /// The teams to offer: the caller's, then those the datastore has that the caller was not
+    /// given (an admin's view of another team's datastore), so none is unticked by omission.
+    #[must_use]
+    pub fn team_choices(&self, mine: &[String]) -> Vec<String> {
+        let mut out = mine.to_vec();
+        for t in self.teams() {
+            if !out.contains(&t) {
+                out.push(t);
+            }
+        }
+        out
+    }
+
+    /// The `PATCH /api/datastores/{id}` body: only what differs from what is stored (text
+    /// trimmed, as on create), and `trigger_catalog` when Initiate sync is ticked.
+    #[must_use]
+    pub fn patch(&self, f: &DatastoreForm) -> Map<String, Value> {
+        let mut o = Map::new();
+        for (key, typed) in [
+            ("name", &f.name),
+            ("database", &f.database),
+            ("schema", &f.schema),
+        ] {
+            let typed = typed.trim();
+            if typed != self.text(key) {
+                o.insert(key.into(), json!(typed));
+            }
+        }
+        let mut stored = self.teams();
+        let mut typed = f.teams.clone();
+        stored.sort();
+        typed.sort();
+        if stored != typed {
+            o.insert("teams".into(), json!(f.teams));
+        }
+        if f.trigger_catalog {
+            o.insert("trigger_catalog".into(), json!(true));
+        }
+        o
+    }
+
+    /// The core's report on the change, at the form's paths (`/name`, `/teams`, …).
+    #[must_use]
+    pub fn report(&self, patch: &Map<String, Value>) -> Report {
+        pgconnect_core::analyze_datastore_patch(
+            &Value::Object(patch.clone()),
+            core_kind(self.kind()),
+        )
+        .0
+    }
+
+    /// The body of a test of where the change points: `POST /api/connections/{id}/test` with the
+    /// database and schema as typed, audited for the datastore's kind.
+    #[must_use]
+    pub fn test_body(&self, f: &DatastoreForm) -> Value {
+        json!({
+            "database": f.database.trim(),
+            "schema": f.schema.trim(),
+            "kind": self.kind().as_str(),
+        })
+    }
+
+    /// The connection's id.
+    #[must_use]
+    pub fn connection_id(&self) -> Option<i64> {
+        self.shown.pointer("/connection/id").and_then(Value::as_i64)
+    }
+}
+
+fn core_kind(k: Kind) -> pgconnect_core::DatastoreKind {
+    match k {
+        Kind::Source => pgconnect_core::DatastoreKind::Source,
+        Kind::Enrichment => pgconnect_core::DatastoreKind::Enrichment,
+    }
+}
+
 /// The JSON Pointer of the form field an explanation implicates.
 #[must_use]
 pub fn field_path(field: Field) -> &'static str {
@@ -497,6 +634,58 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
     use super::*;
+
+    fn shown_datastore() -> Value {
+        json!({"id": 7, "name": "orders", "enrich_only": false, "teams": ["Finance", "Ops"],
+               "database": "shop", "schema": "sales", "enrichment_prefix": "sales_",
+               "connection": {"id": 3, "name": "warehouse"}})
+    }
+
+    #[test]
+    fn details_fill_the_form_and_send_only_what_changed() {
+        let e = DetailsEdit::new(shown_datastore());
+        let mut f = e.form();
+        assert_eq!(
+            (f.name.as_str(), f.database.as_str(), f.schema.as_str()),
+            ("orders", "shop", "sales")
+        );
+        assert_eq!(f.teams, ["Finance", "Ops"]);
+        assert!(!f.trigger_catalog, "Initiate sync starts off");
+        assert_eq!(e.connection_id(), Some(3));
+        assert!(e.patch(&f).is_empty(), "nothing typed, nothing sent");
+        assert!(e.report(&e.patch(&f)).diagnostics.is_empty());
+        // the same teams in another order are no change; text is trimmed as on create
+        f.teams = vec!["Ops".to_owned(), "Finance".to_owned()];
+        f.schema = " sales ".to_owned();
+        assert!(e.patch(&f).is_empty());
+        f.schema = "results ".to_owned();
+        f.teams.push("Public".to_owned());
+        f.trigger_catalog = true;
+        assert_eq!(
+            Value::Object(e.patch(&f)),
+            json!({"schema": "results", "teams": ["Ops", "Finance", "Public"],
+                   "trigger_catalog": true})
+        );
+        assert_eq!(
+            e.test_body(&f),
+            json!({"database": "shop", "schema": "results", "kind": "source"})
+        );
+        // the core judges the change at the form's paths
+        f.name = String::new();
+        f.teams.clear();
+        f.database = "d".repeat(64);
+        let r = e.report(&e.patch(&f));
+        let paths: Vec<&str> = r.diagnostics.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(paths, ["/name", "/database", "/teams"], "{r:?}");
+        // the caller's teams first, then the datastore's others
+        assert_eq!(
+            e.team_choices(&["Public".to_owned(), "Finance".to_owned()]),
+            ["Public", "Finance", "Ops"]
+        );
+        let enrichment = DetailsEdit::new(json!({"enrich_only": true}));
+        assert_eq!(enrichment.kind(), Kind::Enrichment);
+        assert_eq!(enrichment.connection_id(), None);
+    }
 
     fn filled() -> DatastoreForm {
         let mut d = DatastoreForm {

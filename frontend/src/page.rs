@@ -1,7 +1,8 @@
 //! A datastore's page: its connection (credentials shown only as set), the linked enrichment
 //! datastore, and the catalog once discovered (polled while discovery runs). From here the
-//! stored connection is tested again or changed (`edit`), the enrichment datastore linked
-//! (`link`), the catalog discovered (again), and the datastore deleted.
+//! datastore's own fields are edited (`details`), the stored connection tested again or changed
+//! (`edit`), the enrichment datastore linked (`link`), the catalog discovered (again), and the
+//! datastore deleted.
 
 use leptos::prelude::*;
 use pgconnect_core::catalog::Catalog;
@@ -9,6 +10,7 @@ use serde_json::Value;
 
 use crate::api::{self, Failure, joined, text};
 use crate::app::go;
+use crate::details::ChangeDetails;
 use crate::edit::ChangeConnection;
 use crate::link::LinkEnrichment;
 use crate::route::Route;
@@ -19,7 +21,7 @@ use crate::test::CheckRunner;
 const SHOWN_TABLES: usize = 200;
 
 /// Polls the catalog while it runs (every second, two minutes at most).
-fn poll_catalog(id: i64, state: RwSignal<Option<Value>>, tries: u32) {
+pub(crate) fn poll_catalog(id: i64, state: RwSignal<Option<Value>>, tries: u32) {
     leptos::task::spawn_local(async move {
         let v: Result<Value, _> = api::get(&format!("/api/datastores/{id}/catalog")).await;
         let running = v
@@ -42,7 +44,12 @@ fn poll_catalog(id: i64, state: RwSignal<Option<Value>>, tries: u32) {
 
 /// The page.
 #[component]
-pub fn DatastorePage(id: i64, may_write: Signal<bool>) -> impl IntoView {
+pub fn DatastorePage(
+    id: i64,
+    may_write: Signal<bool>,
+    // the caller's teams (`GET /api/teams`), offered by Edit details
+    teams: Signal<Vec<String>>,
+) -> impl IntoView {
     let datastore = RwSignal::new(None::<Result<Value, String>>);
     let catalog = RwSignal::new(None::<Value>);
     let check = RwSignal::new(TestRun::default());
@@ -124,6 +131,7 @@ pub fn DatastorePage(id: i64, may_write: Signal<bool>) -> impl IntoView {
                 Some(Ok(d)) => summary(&d).into_any(),
             }}
             <Show when=move || loaded.get() && may_write.get()>
+                <ChangeDetails id=id datastore=datastore teams=teams page_check=check catalog=catalog/>
                 <ChangeConnection datastore=datastore page_check=check/>
             </Show>
             {move || datastore.with(|d| match d {
@@ -166,8 +174,9 @@ pub fn DatastorePage(id: i64, may_write: Signal<bool>) -> impl IntoView {
                 <a href=Route::List.href()>"All datastores"</a>
                 <Show when=move || loaded.get() && !may_write.get()>
                     <p class="hint" id="page-viewer">
-                        "You are signed in as a viewer: Test Connection works; changing the \
-                         connection, discovering, linking and deleting take the developer role."
+                        "You are signed in as a viewer: Test Connection works; editing the details, \
+                         changing the connection, discovering, linking and deleting take the \
+                         developer role."
                     </p>
                 </Show>
                 <Show when=move || loaded.get() && may_write.get()>
@@ -273,7 +282,7 @@ fn enrichment_summary(d: &Value) -> impl IntoView + use<> {
 
 fn catalog_view(id: i64, v: Option<Value>) -> impl IntoView + use<> {
     let Some(v) = v else {
-        return view! { <p class="muted">"Not discovered yet (Initiate sync was off)."</p> }
+        return view! { <p class="muted">"Not discovered yet: Initiate sync was off, or the database or schema changed since."</p> }
             .into_any();
     };
     match v.get("status").and_then(Value::as_str) {

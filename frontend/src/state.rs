@@ -21,6 +21,9 @@ pub enum Which {
     /// A stored connection being changed on a datastore's page: a state of its own, whose
     /// `source` part holds it (the wizard's fields stay mounted, so the ids differ).
     Stored,
+    /// A stored datastore's own fields being changed on its page (name, database, schema,
+    /// teams): like `Stored`, a state of its own whose `source` part holds them.
+    Details,
 }
 
 impl Which {
@@ -31,6 +34,7 @@ impl Which {
             Which::Source => "src",
             Which::Enrichment => "enr",
             Which::Stored => "edit",
+            Which::Details => "details",
         }
     }
 
@@ -38,7 +42,7 @@ impl Which {
     #[must_use]
     pub fn kind(self) -> Kind {
         match self {
-            Which::Source | Which::Stored => Kind::Source,
+            Which::Source | Which::Stored | Which::Details => Kind::Source,
             Which::Enrichment => Kind::Enrichment,
         }
     }
@@ -90,7 +94,7 @@ impl Form {
     #[must_use]
     pub fn ds(&self, w: Which) -> &DatastoreForm {
         match w {
-            Which::Source | Which::Stored => &self.source,
+            Which::Source | Which::Stored | Which::Details => &self.source,
             Which::Enrichment => &self.enrichment,
         }
     }
@@ -98,7 +102,7 @@ impl Form {
     /// The same, to change.
     pub fn ds_mut(&mut self, w: Which) -> &mut DatastoreForm {
         match w {
-            Which::Source | Which::Stored => &mut self.source,
+            Which::Source | Which::Stored | Which::Details => &mut self.source,
             Which::Enrichment => &mut self.enrichment,
         }
     }
@@ -201,7 +205,7 @@ impl Ui {
     #[must_use]
     pub fn report(&self, w: Which) -> Memo<Report> {
         match w {
-            Which::Source | Which::Stored => self.source_report,
+            Which::Source | Which::Stored | Which::Details => self.source_report,
             Which::Enrichment => self.enrichment_report,
         }
     }
@@ -210,7 +214,7 @@ impl Ui {
     #[must_use]
     pub fn test(&self, w: Which) -> RwSignal<TestRun> {
         match w {
-            Which::Source | Which::Stored => self.source_test,
+            Which::Source | Which::Stored | Which::Details => self.source_test,
             Which::Enrichment => self.enrichment_test,
         }
     }

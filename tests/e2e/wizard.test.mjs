@@ -628,6 +628,107 @@ test('a rotated password is changed on the datastore\'s page: tested before it i
   assert.equal((await api(`/api/connections/${ds.connection.id}`)).host, env.PG_HOST);
 });
 
+test('a datastore\'s details are edited on its page: checked as typed, the new schema tested, the stale catalog dropped', async () => {
+  const created = await page.request.post(`${URL_}/api/datastores`, {
+    data: {
+      name: 'details', teams: ['Public'], database: env.PG_DB, schema: env.PG_SCHEMA, trigger_catalog: true,
+      connection: { name: 'details-conn', type: 'postgresql', host: env.PG_HOST, port: Number(env.PG_PORT),
+        username: env.PG_READER, password: env.PG_PASSWORD, ssl_mode: 'disable' },
+    },
+  });
+  assert.equal(created.status(), 201, await created.text());
+  const ds = await created.json();
+  await page.goto(`${URL_}/#/datastores/${ds.id}`);
+  await pageTitle('details');
+  await page.waitForFunction(() => /table\(s\)/.test(document.getElementById('catalog')?.textContent ?? ''),
+    null, { timeout: 20000 });
+
+  // the form opens with what is stored; Save with nothing changed sends nothing
+  await page.click('#details-open');
+  await page.waitForFunction(() => document.activeElement?.id === 'details-legend', null, { timeout: 2000 });
+  assert.equal(await page.inputValue('#details-name'), 'details');
+  assert.equal(await page.inputValue('#details-database'), env.PG_DB);
+  assert.equal(await page.inputValue('#details-schema'), env.PG_SCHEMA);
+  assert.equal(await page.isChecked(`#details-teams-${(await api('/api/teams')).indexOf('Public')}`), true);
+  assert.equal(await page.isChecked('#details-trigger-catalog'), false);
+  let patches = 0;
+  const count = (r) => { if (r.method() === 'PATCH') patches += 1; };
+  page.on('request', count);
+  await page.click('#details-save');
+  await page.waitForSelector('#details-open');
+  assert.equal((await page.textContent('#details-status')).trim(), 'Nothing changed: the datastore is as stored.');
+
+  // the core's rules as typed: an empty name, no team; Save focuses the first and sends nothing
+  await page.click('#details-open');
+  await page.fill('#details-name', '');
+  assert.equal(await page.getAttribute('#details-name', 'aria-invalid'), 'true');
+  assert.match(await page.textContent('#details-name-msg'), /Name is empty — fill in the name/);
+  await page.fill('#details-schema', 'x'.repeat(64));
+  assert.match(await page.textContent('#details-schema-msg'), /at most 63 bytes/);
+  await page.uncheck(`#details-teams-${(await api('/api/teams')).indexOf('Public')}`);
+  assert.match(await page.textContent('#details-teams'), /a datastore belongs to at least one team/);
+  await step('details-invalid');
+  await page.click('#details-save');
+  await page.waitForFunction(() => document.activeElement?.id === 'details-name', null, { timeout: 2000 });
+  assert.equal(patches, 0, 'nothing was sent');
+  await page.check(`#details-teams-${(await api('/api/teams')).indexOf('Public')}`);
+
+  // the new schema, tested on the stored connection before anything is saved
+  await page.fill('#details-name', 'details-moved');
+  await page.fill('#details-schema', env.PG_RESULTS);
+  const [tested] = await Promise.all([
+    page.waitForRequest((r) => r.url().endsWith(`/api/connections/${ds.connection.id}/test`)),
+    page.click('#details-test'),
+  ]);
+  assert.deepEqual(tested.postDataJSON(), { database: env.PG_DB, schema: env.PG_RESULTS, kind: 'source' });
+  await page.waitForSelector('#details-result .headline', { timeout: 20000 });
+  // the reader has no USAGE on that schema: the test says so, with the GRANT that fixes it
+  assert.equal((await page.textContent('#details-result .headline')).trim(), 'Connected, but: No access to the schema');
+  const result = await page.textContent('#details-result');
+  assert.match(result, new RegExp(`lacks USAGE on schema "${env.PG_RESULTS}"`));
+  assert.match(result, new RegExp(`GRANT USAGE ON SCHEMA ${env.PG_RESULTS} TO ${env.PG_READER}`));
+  assert.equal((await api(`/api/datastores/${ds.id}`)).schema, env.PG_SCHEMA, 'a test saves nothing');
+  await step('details-tested');
+
+  // Save sends only what changed; the page follows, the old catalog and test are gone
+  const [request] = await Promise.all([
+    page.waitForRequest((r) => r.method() === 'PATCH'),
+    page.click('#details-save'),
+  ]);
+  assert.deepEqual(request.postDataJSON(), { name: 'details-moved', schema: env.PG_RESULTS });
+  await page.waitForSelector('#details-open');
+  assert.equal((await page.textContent('#details-status')).trim(),
+    `Saved: details-moved reads ${env.PG_DB}.${env.PG_RESULTS}, seen by Public. The old catalog was dropped: `
+    + "its tables are not this datastore's any more. Discover the catalog below when you are ready.");
+  await pageTitle('details-moved');
+  assert.match(await page.textContent('#catalog'), /Not discovered yet/);
+  const gone = await page.request.get(`${URL_}/api/datastores/${ds.id}/catalog`);
+  assert.equal(gone.status(), 404);
+  await step('details-moved');
+
+  // back to the first schema with Initiate sync: the catalog is discovered again
+  await page.click('#details-open');
+  await page.fill('#details-schema', env.PG_SCHEMA);
+  await page.check('#details-trigger-catalog');
+  const [again] = await Promise.all([
+    page.waitForRequest((r) => r.method() === 'PATCH'),
+    page.click('#details-save'),
+  ]);
+  assert.deepEqual(again.postDataJSON(), { schema: env.PG_SCHEMA, trigger_catalog: true });
+  await page.waitForSelector('#details-open');
+  assert.match(await page.textContent('#details-status'), /The catalog is being discovered\.$/);
+  await page.waitForFunction(
+    (s) => new RegExp(`3 table\\(s\\), 8 column\\(s\\) in [a-z]+\\.${s}`).test(document.getElementById('catalog')?.textContent ?? ''),
+    env.PG_SCHEMA, { timeout: 20000 });
+  // Cancel changes nothing
+  await page.click('#details-open');
+  await page.fill('#details-database', 'elsewhere');
+  await page.click('#details-cancel');
+  await page.waitForFunction(() => document.activeElement?.id === 'details-open', null, { timeout: 2000 });
+  assert.equal((await api(`/api/datastores/${ds.id}`)).database, env.PG_DB);
+  page.off('request', count);
+});
+
 test('a viewer tests connections and is spared the buttons the server would refuse', async () => {
   const orders = (await api('/api/datastores')).find((d) => d.name === 'orders');
   const viewer = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -657,10 +758,11 @@ test('a viewer tests connections and is spared the buttons the server would refu
     await page.goto(`${URL_}/#/datastores/${orders.id}`);
     await pageTitle('orders');
     assert.match(await page.textContent('#page-viewer'),
-      /changing the connection, discovering, linking and deleting take the developer role/);
+      /editing the details, changing the connection, discovering, linking and deleting take the developer role/);
     assert.equal(await page.locator('#page-delete').count(), 0);
     assert.equal(await page.locator('#link-open').count(), 0);
     assert.equal(await page.locator('#conn-open').count(), 0);
+    assert.equal(await page.locator('#details-open').count(), 0);
     assert.ok(!(await page.isVisible('#page-discover')));
     await page.click('#page-test');
     await page.waitForSelector('#page-result .headline', { timeout: 20000 });
