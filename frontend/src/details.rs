@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::api::{self, Failure, text};
 use crate::app::focus_heading;
-use crate::fields::{Check, Lens, TeamsField, TextField, focus_first_error, refusal_list};
+use crate::fields::{Check, Lens, SaveBar, TeamsField, TextField, focus_first_error};
 use crate::model::DetailsEdit;
 use crate::page::poll_catalog;
 use crate::state::{Form, TestRun, Ui, Which};
@@ -125,7 +125,7 @@ pub fn ChangeDetails(
         ui.source_test
             .with(|r| !r.running && r.tested.is_some() && r.tested != current)
     });
-    let save = move |_| {
+    let save = move |()| {
         if busy.get_untracked() {
             return;
         }
@@ -220,25 +220,13 @@ pub fn ChangeDetails(
                             request=test_request
                         />
                     </div>
-                    {move || failure.get().map(|f| view! {
-                        <div class="banner error" role="alert" id="details-refused">
-                            <p>{f.words()}</p>
-                            {refusal_list(&f)}
-                        </div>
-                    })}
-                    <div class="nav">
-                        <button
-                            type="button"
-                            id="details-save"
-                            aria-busy=move || if busy.get() { "true" } else { "false" }
-                            on:click=save
-                        >
-                            {move || if busy.get() { "Saving…" } else { "Save" }}
-                        </button>
-                        <button type="button" class="secondary" id="details-cancel" on:click=move |_| close()>
-                            "Cancel"
-                        </button>
-                    </div>
+                    <SaveBar
+                        scope="details"
+                        busy=busy
+                        failure=failure
+                        on_save=Callback::new(save)
+                        on_cancel=Callback::new(move |()| close())
+                    />
                 </fieldset>
             })
         }}

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::api::{self, Failure, text};
 use crate::app::focus_heading;
 use crate::datastore::{Kept, NewConnection};
-use crate::fields::{focus_first_error, refusal_list};
+use crate::fields::{SaveBar, focus_first_error};
 use crate::model::{ConnEdit, DatastoreForm, Kind};
 use crate::state::{Form, TestRun, Ui, Which};
 use crate::test::CheckRunner;
@@ -133,7 +133,7 @@ pub fn ChangeConnection(
         ui.source_test
             .with(|r| !r.running && r.tested.is_some() && r.tested != current)
     });
-    let save = move |_| {
+    let save = move |()| {
         if busy.get_untracked() {
             return;
         }
@@ -223,25 +223,13 @@ pub fn ChangeConnection(
                             request=test_request
                         />
                     </div>
-                    {move || failure.get().map(|f| view! {
-                        <div class="banner error" role="alert" id="conn-refused">
-                            <p>{f.words()}</p>
-                            {refusal_list(&f)}
-                        </div>
-                    })}
-                    <div class="nav">
-                        <button
-                            type="button"
-                            id="conn-save"
-                            aria-busy=move || if busy.get() { "true" } else { "false" }
-                            on:click=save
-                        >
-                            {move || if busy.get() { "Saving…" } else { "Save" }}
-                        </button>
-                        <button type="button" class="secondary" id="conn-cancel" on:click=move |_| close()>
-                            "Cancel"
-                        </button>
-                    </div>
+                    <SaveBar
+                        scope="conn"
+                        busy=busy
+                        failure=failure
+                        on_save=Callback::new(save)
+                        on_cancel=Callback::new(move |()| close())
+                    />
                 </fieldset>
             })
         }}

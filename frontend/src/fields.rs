@@ -503,3 +503,36 @@ pub fn CopyButton(text: Signal<String>, label: &'static str) -> impl IntoView {
         </span>
     }
 }
+
+/// A page form's refusal (the server's words and the fields it named) and its Save and Cancel,
+/// with ids `{scope}-refused`, `{scope}-save` and `{scope}-cancel`.
+#[component]
+pub fn SaveBar(
+    scope: &'static str,
+    busy: RwSignal<bool>,
+    failure: RwSignal<Option<crate::api::Failure>>,
+    on_save: Callback<()>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    view! {
+        {move || failure.get().map(|f| view! {
+            <div class="banner error" role="alert" id=format!("{scope}-refused")>
+                <p>{f.words()}</p>
+                {refusal_list(&f)}
+            </div>
+        })}
+        <div class="nav">
+            <button
+                type="button"
+                id=format!("{scope}-save")
+                aria-busy=move || if busy.get() { "true" } else { "false" }
+                on:click=move |_| on_save.run(())
+            >
+                {move || if busy.get() { "Saving…" } else { "Save" }}
+            </button>
+            <button type="button" class="secondary" id=format!("{scope}-cancel") on:click=move |_| on_cancel.run(())>
+                "Cancel"
+            </button>
+        </div>
+    }
+}
