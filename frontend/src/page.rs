@@ -20,7 +20,7 @@ use crate::test::CheckRunner;
 /// Tables listed on the page; a bigger catalog is counted, and read whole through the API.
 const SHOWN_TABLES: usize = 200;
 
-/// Polls the catalog while it runs (every second, two minutes at most).
+/// Polls the catalog while it runs (seven minutes at most).
 pub(crate) fn poll_catalog(id: i64, state: RwSignal<Option<Value>>, tries: u32) {
     leptos::task::spawn_local(async move {
         let v: Result<Value, _> = api::get(&format!("/api/datastores/{id}/catalog")).await;
@@ -33,10 +33,13 @@ pub(crate) fn poll_catalog(id: i64, state: RwSignal<Option<Value>>, tries: u32) 
         if let Ok(v) = v {
             state.set(Some(v));
         }
-        if running && tries < 120 {
+        // every second for a minute, then every 5 s for 6 minutes more: by then the server has
+        // ended the discovery, or reports it interrupted (2 × its catalog timeout + 1 min)
+        if running && tries < 60 + 72 {
+            let every = if tries < 60 { 1 } else { 5 };
             set_timeout(
                 move || poll_catalog(id, state, tries + 1),
-                std::time::Duration::from_secs(1),
+                std::time::Duration::from_secs(every),
             );
         }
     });

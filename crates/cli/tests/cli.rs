@@ -439,3 +439,49 @@ fn help_everywhere() {
         "{commands}"
     );
 }
+
+#[test]
+fn serve_refuses_unusable_limits_before_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    for (flag, value, says) in [
+        (
+            "--max-concurrent-catalogs",
+            "0",
+            "--max-concurrent-catalogs must be at least 1",
+        ),
+        (
+            "--catalog-timeout",
+            "0",
+            "--catalog-timeout takes a positive number of seconds",
+        ),
+        (
+            "--catalog-statement-timeout",
+            "-5",
+            "--catalog-statement-timeout takes a positive number of seconds",
+        ),
+    ] {
+        let o = pgconnect(
+            &[
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--data-dir",
+                data,
+                &format!("{flag}={value}"),
+            ],
+            None,
+        );
+        assert_eq!(o.status.code(), Some(2), "{flag}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{flag}: {}", stderr(&o));
+        assert_eq!(stdout(&o), "", "{flag}: nothing served");
+    }
+    let o = pgconnect(&["serve", "--help"], None);
+    for flag in [
+        "--max-concurrent-catalogs",
+        "--catalog-timeout",
+        "--catalog-statement-timeout",
+    ] {
+        assert!(stdout(&o).contains(flag), "{flag} in serve --help");
+    }
+}

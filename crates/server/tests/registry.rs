@@ -477,10 +477,7 @@ async fn scenario(config: Config, pg: &PgServer) {
     // a move drops the catalog, and a discovery that was running then is not stored
     let store = state.registry().store();
     let started = "2000-01-01T00:00:00Z";
-    store
-        .put_catalog(sid, "running", started, None, None)
-        .await
-        .unwrap();
+    store.start_catalog(sid, "run-1", started).await.unwrap();
     let (status, v) = change(sid, json!({"schema": RESULTS}), &dev).await;
     assert_eq!(
         (status, &v["schema"]),
@@ -490,7 +487,7 @@ async fn scenario(config: Config, pg: &PgServer) {
     assert_eq!(v["catalog"], Value::Null, "{v}");
     assert!(
         !store
-            .finish_catalog(sid, started, "done", started, &json!({"tables": []}))
+            .finish_catalog(sid, "run-1", "done", started, &json!({"tables": []}))
             .await
             .unwrap()
     );
@@ -509,6 +506,82 @@ async fn scenario(config: Config, pg: &PgServer) {
         catalog["catalog"]["tables"][1]["name"], "orders",
         "{catalog}"
     );
+    // two discoveries started in the same second: only the later one stores its result
+    let now = pgconnect_server::registry::now();
+    store.start_catalog(sid, "run-a", &now).await.unwrap();
+    store.start_catalog(sid, "run-b", &now).await.unwrap();
+    let body = |n: usize| json!({"tables": [], "column_count": n});
+    assert!(
+        !store
+            .finish_catalog(sid, "run-a", "done", &now, &body(1))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .finish_catalog(sid, "run-b", "done", &now, &body(2))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .finish_catalog(sid, "run-b", "done", &now, &body(3))
+            .await
+            .unwrap(),
+        "a finished run is not finished twice"
+    );
+    assert_eq!(
+        store.catalog(sid).await.unwrap().unwrap().body,
+        Some(body(2))
+    );
+    // a discovery whose server stopped reads as interrupted, with the way out
+    store
+        .start_catalog(sid, "run-c", "2000-01-01T00:00:00Z")
+        .await
+        .unwrap();
+    let (status, v) = json_call(
+        &app,
+        "GET",
+        &format!("/api/datastores/{sid}/catalog"),
+        Some(&dev),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(
+        (status, &v["status"], &v["failure"]["error"]["code"]),
+        (
+            StatusCode::OK,
+            &json!("failed"),
+            &json!("catalog/interrupted")
+        ),
+        "{v}"
+    );
+    assert!(
+        v["failure"]["error"]["help"]
+            .as_str()
+            .is_some_and(|h| h.contains("Discover again")),
+        "{v}"
+    );
+    let (_, v) = json_call(
+        &app,
+        "GET",
+        &format!("/api/datastores/{sid}"),
+        Some(&dev),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(v["catalog"]["status"], "failed", "{v}");
+    let (status, _) = json_call(
+        &app,
+        "POST",
+        &format!("/api/datastores/{sid}/catalog"),
+        Some(&dev),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let catalog = wait_for_catalog(&app, sid, &dev).await;
+    assert_eq!(catalog["status"], "done", "{catalog}");
     // teams: a developer adds and removes only its own teams and keeps sight of the datastore
     let (status, v) = change(eid, json!({"teams": ["Public", "Sales"]}), &admin()).await;
     assert_eq!(

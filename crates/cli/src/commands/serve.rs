@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use pgconnect_server::Config;
 
-use crate::commands::check::{NetworkArgs, check_options};
+use crate::commands::check::{NetworkArgs, check_options, seconds};
 use crate::commands::store::StoreArgs;
 use crate::output::{Outcome, Unreadable};
 
@@ -31,6 +31,16 @@ pub struct Args {
     /// Seconds to wait for each TCP connection.
     #[arg(long, default_value_t = 5.0)]
     connect_timeout: f64,
+    /// Catalog discoveries at once; more wait their turn (up to --catalog-timeout).
+    #[arg(long, default_value_t = 4)]
+    max_concurrent_catalogs: usize,
+    /// Seconds a whole catalog discovery may take, connection included.
+    #[arg(long, default_value_t = 120.0)]
+    catalog_timeout: f64,
+    /// Seconds each catalog query may run (the session's statement_timeout); raise it for
+    /// schemas of many thousands of tables.
+    #[arg(long, default_value_t = 30.0)]
+    catalog_statement_timeout: f64,
     /// The wizard's built files (default: ./dist when it holds an index.html).
     #[arg(long)]
     web_dir: Option<PathBuf>,
@@ -46,6 +56,16 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
             "--max-concurrent-checks must be at least 1".to_owned(),
         ));
     }
+    if args.max_concurrent_catalogs == 0 {
+        return Err(Unreadable(
+            "--max-concurrent-catalogs must be at least 1".to_owned(),
+        ));
+    }
+    let catalog_timeout = seconds(args.catalog_timeout, "--catalog-timeout")?;
+    let catalog_statement_timeout = seconds(
+        args.catalog_statement_timeout,
+        "--catalog-statement-timeout",
+    )?;
     let check = check_options(
         args.check_timeout,
         "--check-timeout",
@@ -71,6 +91,9 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
         max_concurrent_checks: args.max_concurrent_checks,
         check,
         web_dir,
+        max_concurrent_catalogs: args.max_concurrent_catalogs,
+        catalog_timeout,
+        catalog_statement_timeout,
         ..Config::new(location.clone(), keys)
     };
     init_logging();

@@ -591,10 +591,8 @@ async fn view(state: &AppState, row: &DatastoreRow) -> Result<views::DatastoreVi
         },
         None => None,
     };
-    let catalog = store
-        .catalog(row.id)
-        .await
-        .map_err(store_error)?
+    let catalog = super::catalog::stored(state, row.id)
+        .await?
         .map(|c| views::catalog_state(&c));
     Ok(views::datastore(row, connection, enrichment, catalog))
 }

@@ -251,6 +251,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "tokens",
         include_str!("../../migrations/sqlite/0002_tokens.sql"),
     ),
+    (
+        3,
+        "catalog_run",
+        include_str!("../../migrations/sqlite/0003_catalog_run.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -262,6 +267,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "tokens",
         include_str!("../../migrations/postgres/0002_tokens.sql"),
+    ),
+    (
+        3,
+        "catalog_run",
+        include_str!("../../migrations/postgres/0003_catalog_run.sql"),
     ),
 ];
 
@@ -727,51 +737,43 @@ impl Store {
 
     // ----- catalogs -----
 
-    /// Records a catalog's state.
-    pub async fn put_catalog(
-        &self,
-        datastore: i64,
-        status: &str,
-        started_at: &str,
-        finished_at: Option<&str>,
-        body: Option<&Value>,
-    ) -> Result<()> {
+    /// Marks a datastore's catalog running, as discovery `run` (a random id) started at
+    /// `started_at`: whatever the row held before is replaced.
+    pub async fn start_catalog(&self, datastore: i64, run: &str, started_at: &str) -> Result<()> {
         sqlx::query(
-            "INSERT INTO catalogs (datastore_id, status, started_at, finished_at, body) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (datastore_id) DO UPDATE SET \
+            "INSERT INTO catalogs (datastore_id, status, started_at, finished_at, body, run) \
+             VALUES ($1, 'running', $2, NULL, NULL, $3) ON CONFLICT (datastore_id) DO UPDATE SET \
              status = excluded.status, started_at = excluded.started_at, \
-             finished_at = excluded.finished_at, body = excluded.body",
+             finished_at = excluded.finished_at, body = excluded.body, run = excluded.run",
         )
         .bind(datastore)
-        .bind(status.to_owned())
         .bind(started_at.to_owned())
-        .bind(finished_at.map(str::to_owned))
-        .bind(body.map(Value::to_string))
+        .bind(run.to_owned())
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    /// Records the end of the discovery that started at `started`, if its row is still the one
-    /// it started: `false` when the datastore was deleted, moved to other tables (its catalog
-    /// dropped) or a later discovery took over, and the result no longer belongs to it.
+    /// Records the end of discovery `run`, if the row is still that run's and running: `false`
+    /// when the datastore was deleted, moved to other tables (its catalog dropped) or a later
+    /// discovery took over, and the result no longer belongs to it.
     pub async fn finish_catalog(
         &self,
         datastore: i64,
-        started_at: &str,
+        run: &str,
         status: &str,
         finished_at: &str,
         body: &Value,
     ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE catalogs SET status = $1, finished_at = $2, body = $3 \
-             WHERE datastore_id = $4 AND started_at = $5 AND status = 'running'",
+             WHERE datastore_id = $4 AND run = $5 AND status = 'running'",
         )
         .bind(status.to_owned())
         .bind(finished_at.to_owned())
         .bind(body.to_string())
         .bind(datastore)
-        .bind(started_at.to_owned())
+        .bind(run.to_owned())
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() > 0)
