@@ -131,10 +131,20 @@ pub fn DatastorePage(
                     <p class="banner error">{words}</p>
                 }
                 .into_any(),
-                Some(Ok(d)) => summary(&d).into_any(),
+                Some(Ok(d)) => heading(&d).into_any(),
             }}
+            {move || datastore.with(|d| match d {
+                Some(Ok(d)) => Some(details_summary(d)),
+                _ => None,
+            })}
             <Show when=move || loaded.get() && may_write.get()>
                 <ChangeDetails id=id datastore=datastore teams=teams page_check=check catalog=catalog/>
+            </Show>
+            {move || datastore.with(|d| match d {
+                Some(Ok(d)) => Some(connection_summary(d)),
+                _ => None,
+            })}
+            <Show when=move || loaded.get() && may_write.get()>
                 <ChangeConnection datastore=datastore page_check=check/>
             </Show>
             {move || datastore.with(|d| match d {
@@ -221,9 +231,33 @@ pub fn DatastorePage(
     }
 }
 
-fn summary(d: &Value) -> impl IntoView + use<> {
+/// The datastore's name and kind.
+fn heading(d: &Value) -> impl IntoView + use<> {
+    view! {
+        <h2 id="page-title" tabindex="-1">{text(d, "name")}</h2>
+        <p class="muted">
+            {if d.get("enrich_only") == Some(&Value::Bool(true)) { "Enrichment datastore" } else { "Source datastore" }}
+            {format!(" · id {}", text(d, "id"))}
+        </p>
+    }
+}
+
+/// What the datastore reads (or writes) and who sees it: what Edit details changes.
+fn details_summary(d: &Value) -> impl IntoView + use<> {
+    view! {
+        <h3>"Datastore"</h3>
+        <dl class="summary" id="page-details">
+            <dt>"Database"</dt><dd>{text(d, "database")}</dd>
+            <dt>"Schema"</dt><dd>{text(d, "schema")}</dd>
+            <dt>"Teams"</dt><dd>{joined(d.get("teams"))}</dd>
+        </dl>
+    }
+}
+
+/// The connection it goes through (shared with other datastores): what Change the connection
+/// changes.
+fn connection_summary(d: &Value) -> impl IntoView + use<> {
     let c = d.get("connection").cloned().unwrap_or(Value::Null);
-    let teams = joined(d.get("teams"));
     let set = |v: Option<&Value>| {
         if v == Some(&Value::Bool(true)) {
             "set"
@@ -236,12 +270,8 @@ fn summary(d: &Value) -> impl IntoView + use<> {
         .get("secrets_management")
         .filter(|v| !v.is_null())
         .cloned();
+    let users = c.get("datastore_count").and_then(Value::as_i64);
     view! {
-        <h2 id="page-title" tabindex="-1">{text(d, "name")}</h2>
-        <p class="muted">
-            {if d.get("enrich_only") == Some(&Value::Bool(true)) { "Enrichment datastore" } else { "Source datastore" }}
-            {format!(" · id {} · teams {teams}", text(d, "id"))}
-        </p>
         <h3>"Connection"</h3>
         <dl class="summary" id="page-connection">
             <dt>"Name"</dt><dd>{text(&c, "name")}</dd>
@@ -249,11 +279,13 @@ fn summary(d: &Value) -> impl IntoView + use<> {
             <dt>"User"</dt><dd>{text(&c, "username")}</dd>
             <dt>"Password"</dt><dd>{set(c.get("password_set"))}</dd>
             <dt>"SSL mode"</dt><dd>{if ssl.is_empty() { "default (prefer)".to_owned() } else { ssl }}</dd>
-            <dt>"Database"</dt><dd>{text(d, "database")}</dd>
-            <dt>"Schema"</dt><dd>{text(d, "schema")}</dd>
             {vault.map(|v| view! {
                 <dt>"Secrets Management"</dt>
                 <dd>{format!("{} (credentials {})", text(&v, "secret_url"), set(v.get("credentials_payload_set")))}</dd>
+            })}
+            {users.map(|n| view! {
+                <dt>"Used by"</dt>
+                <dd>{if n == 1 { "this datastore only".to_owned() } else { format!("{n} datastores: a change applies to all of them") }}</dd>
             })}
         </dl>
     }

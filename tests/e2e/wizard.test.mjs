@@ -701,6 +701,9 @@ test('a datastore\'s details are edited on its page: checked as typed, the new s
     `Saved: details-moved reads ${env.PG_DB}.${env.PG_RESULTS}, seen by Public. The old catalog was dropped: `
     + "its tables are not this datastore's any more. Discover the catalog below when you are ready.");
   await pageTitle('details-moved');
+  assert.equal(await page.textContent('#page-details'), `Database${env.PG_DB}Schema${env.PG_RESULTS}TeamsPublic`,
+    'the datastore section shows what was saved');
+  assert.match(await page.textContent('#page-connection'), /Used bythis datastore only/);
   assert.match(await page.textContent('#catalog'), /Not discovered yet/);
   const gone = await page.request.get(`${URL_}/api/datastores/${ds.id}/catalog`);
   assert.equal(gone.status(), 404);
