@@ -6,6 +6,32 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 
 export type DatastorePayload = QualyticsDatastore | CraftAsset;
 
+export type DatastoreChange = { 
+/**
+ * The display name.
+ */
+name?: string, 
+/**
+ * Every team that sees the datastore from now on (at least one).
+ */
+teams?: Array<string>, 
+/**
+ * The database; a change drops the stored catalog.
+ */
+database?: string, 
+/**
+ * The schema; a change drops the stored catalog.
+ */
+schema?: string, 
+/**
+ * The enrichment prefix; `null` removes it.
+ */
+enrichment_prefix?: string | null, 
+/**
+ * `true` starts catalog discovery once the change is stored.
+ */
+trigger_catalog?: boolean, };
+
 export type QualyticsDatastore = { 
 /**
  * Datastore name.

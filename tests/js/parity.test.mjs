@@ -9,7 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { validate, grantSql, revokeSql, hbaLine, parseConnectionString, explainError } from "pgconnect";
+import {
+  validate, validateDatastoreChange, grantSql, revokeSql, hbaLine, parseConnectionString, explainError,
+} from "pgconnect";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const cli = process.env.PGCONNECT_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "debug/pgconnect");
@@ -79,6 +81,26 @@ const codes = (text) => [...text.matchAll(/^(?:error|warning|info)\[([^\]]+)\]/g
 
 /** What the CLI prints for a generated text: the text, ending in one newline. */
 const printed = (text) => (text.endsWith("\n") ? text : text + "\n");
+
+test("validateDatastoreChange: package and `pgconnect datastores update --dry-run` agree", () => {
+  const cases = [
+    [["--schema", "sales"], { schema: "sales" }],
+    [["--name", "", "--teams", ""], { name: "", teams: [""] }],
+    [["--database", "d".repeat(70), "--schema", "Sales Data"], { database: "d".repeat(70), schema: "Sales Data" }],
+    [["--enrichment-prefix", "9 x", "--trigger-catalog"], { enrichment_prefix: "9 x", trigger_catalog: true }],
+    [["--no-enrichment-prefix", "--teams", "Finance,Public"], { enrichment_prefix: null, teams: ["Finance", "Public"] }],
+  ];
+  let findings = 0;
+  for (const [flags, change] of cases) {
+    const r = run(["datastores", "update", "--id", "1", ...flags, "--dry-run", "--format", "json"]);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(out.request.body, change, flags.join(" "));
+    assert.deepEqual(validateDatastoreChange(change, "source"), out.report, flags.join(" "));
+    assert.equal(r.status, out.report.valid ? 0 : 1, flags.join(" "));
+    findings += out.report.diagnostics.length;
+  }
+  assert.ok(findings >= 4, `the cases find too little to compare: ${findings}`);
+});
 
 test("grantSql and revokeSql: package and CLI write the same SQL and refuse the same options", () => {
   for (const o of grantCases) {

@@ -1758,6 +1758,8 @@ impl Walker {
                 i + 1,
                 segments.next().unwrap_or("the list")
             ),
+            // the whole value (a PATCH body, a connection on its own)
+            Err(_) if pointer.is_empty() => "the value".to_owned(),
             Err(_) => format!("`{last}`"),
         };
         let help = match (value, expected) {
@@ -2034,6 +2036,11 @@ mod tests {
                 r.diagnostics[0].path.as_str()
             ),
             ("field/wrong-type", "")
+        );
+        assert_eq!(
+            r.diagnostics[0].message,
+            "the value must be an object of the fields to change, such as {\"schema\": \
+             \"analytics\"}, not an array"
         );
     }
 

@@ -39,6 +39,7 @@ pub struct LinkBody {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct DatastoreChange {
     /// The display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -54,6 +55,7 @@ pub struct DatastoreChange {
     pub schema: Option<String>,
     /// The enrichment prefix; `null` removes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub enrichment_prefix: Option<String>,
     /// `true` starts catalog discovery once the change is stored.
     #[serde(default, skip_serializing_if = "Option::is_none")]

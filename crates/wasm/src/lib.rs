@@ -18,7 +18,9 @@ use pgconnect_core::resolve::{SecretMap, SecretValue, resolve};
 use pgconnect_core::scram::{DEFAULT_ITERATIONS, SALT_LEN, ScramVerifier};
 use pgconnect_core::validate::parse_secrets_management;
 use pgconnect_core::vault::{self, HttpResponse};
-use pgconnect_core::{Secret, analyze, validate as core_validate};
+use pgconnect_core::{
+    DatastoreKind, Secret, analyze, analyze_datastore_patch, validate as core_validate,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -155,6 +157,27 @@ pub fn validate(
 ) -> Result<JsValue, JsValue> {
     let payload = input_value(payload, "payload")?;
     output(&core_validate(&payload))
+}
+
+/// Checks a change to a stored datastore of kind `kind` — the body of
+/// `PATCH /api/datastores/{id}` — as the server will: each field present as on a new datastore,
+/// and a field the change cannot carry (a connection's, the kind, a misspelt one) an error that
+/// says where it is changed instead.
+#[wasm_bindgen(js_name = validateDatastoreChange, unchecked_return_type = "Report")]
+pub fn validate_datastore_change(
+    #[wasm_bindgen(unchecked_param_type = "DatastoreChange | Record<string, unknown>")]
+    change: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "DatastoreKind")] kind: JsValue,
+) -> Result<JsValue, JsValue> {
+    let change = input_value(change, "change")?;
+    if !kind.is_string() {
+        return Err(malformed(
+            "arguments/invalid",
+            "kind is missing: give the stored datastore's kind, \"source\" or \"enrichment\"",
+        ));
+    }
+    let kind: DatastoreKind = input(kind, "kind")?;
+    output(&analyze_datastore_patch(&change, kind).0)
 }
 
 /// Substitutes the payload's `${key}` placeholders from `secrets` and validates the result.

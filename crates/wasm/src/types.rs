@@ -10,8 +10,8 @@ use pgconnect_core::jsonpath::JsonPathError;
 use pgconnect_core::model::{ConnectionId, DatastoreKind, SslMode};
 use pgconnect_core::vault::{Method, Stage, VaultError};
 use pgconnect_core::wire::{
-    CraftAsset, CraftConfig, CraftCredentials, CredentialsPayload, DatastorePayload, Port,
-    QualyticsConnection, QualyticsDatastore, SecretsManagementSettings,
+    CraftAsset, CraftConfig, CraftCredentials, CredentialsPayload, DatastoreChange,
+    DatastorePayload, Port, QualyticsConnection, QualyticsDatastore, SecretsManagementSettings,
 };
 use ts_rs::{Config, TS};
 
@@ -33,6 +33,7 @@ fn declarations() -> String {
     let decls = [
         // payloads
         DatastorePayload::decl(&cfg),
+        DatastoreChange::decl(&cfg),
         QualyticsDatastore::decl(&cfg),
         QualyticsConnection::decl(&cfg),
         CraftAsset::decl(&cfg),

@@ -313,3 +313,32 @@ fn hba_connection_strings_and_explanations() {
     let j = rust(extract_json_path(js(json!({})), "$.a[").unwrap());
     assert_eq!(j["outcome"], "invalid_path");
 }
+
+#[wasm_bindgen_test]
+fn validate_datastore_change_checks_a_patch_as_the_server_will() {
+    let kind = || JsValue::from_str("source");
+    let r = rust(
+        validate_datastore_change(
+            js(json!({"schema": "sales", "enrichment_prefix": null})),
+            kind(),
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        r,
+        json!({"valid": true, "errors": 0, "warnings": 0, "diagnostics": []})
+    );
+    let r =
+        rust(validate_datastore_change(js(json!({"host": "db2", "shema": "x"})), kind()).unwrap());
+    assert_eq!(r["errors"], 2, "{r}");
+    let paths: Vec<&str> = r["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&"/host") && paths.contains(&"/shema"), "{r}");
+    // the kind is an argument, and a wrong one throws
+    let e = validate_datastore_change(js(json!({})), JsValue::from_str("sideways")).unwrap_err();
+    assert_eq!(error_code(e), "arguments/invalid");
+}

@@ -8,353 +8,349 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 
 export type DatastorePayload = QualyticsDatastore | CraftAsset;
 
-export type QualyticsDatastore = {
+export type DatastoreChange = {
     /**
-     * Datastore name.
+     * The display name.
      */
-    name: string,
+    name?: string,
     /**
-     * Teams that may see it, e.g. `["Public"]`.
+     * Every team that sees the datastore from now on (at least one).
      */
-    teams: Array<string>,
+    teams?: Array<string>,
     /**
-     * Database name.
+     * The database; a change drops the stored catalog.
      */
-    database: string,
+    database?: string,
     /**
-     * Schema name.
+     * The schema; a change drops the stored catalog.
      */
-    schema: string,
+    schema?: string,
     /**
-     * An enrichment (read-write) datastore.
+     * The enrichment prefix; `null` removes it.
      */
-    enrich_only?: boolean,
+    enrichment_prefix?: string | null,
     /**
-     * Alias of `enrich_only`.
+     * `true` starts catalog discovery once the change is stored.
      */
-    enrichment_only?: boolean,
-    /**
-     * Discover the catalog after creation.
-     */
-    trigger_catalog?: boolean,
-    /**
-     * Alias of `trigger_catalog`.
-     */
-    trigger_sync?: boolean,
-    /**
-     * Prefix of the tables written into the enrichment datastore.
-     */
-    enrichment_prefix?: string,
-    /**
-     * A new connection…
-     */
-    connection?: QualyticsConnection,
-    /**
-     * …or a stored one.
-     */
-    connection_id?: ConnectionId, };
+    trigger_catalog?: boolean, };
 
-    export type QualyticsConnection = {
+    export type QualyticsDatastore = {
         /**
-         * The connection's own name.
+         * Datastore name.
          */
-        name?: string,
+        name: string,
         /**
-         * `"postgresql"` (any case).
+         * Teams that may see it, e.g. `["Public"]`.
          */
-        type: string,
+        teams: Array<string>,
         /**
-         * Host name or address.
+         * Database name.
          */
-        host: string,
+        database: string,
         /**
-         * Port: a number, or a numeric string (or a `${key}`).
+         * Schema name.
          */
-        port: Port,
+        schema: string,
         /**
-         * Role.
+         * An enrichment (read-write) datastore.
          */
-        username: string,
+        enrich_only?: boolean,
         /**
-         * Password (or a `${key}`).
+         * Alias of `enrich_only`.
          */
-        password: string,
+        enrichment_only?: boolean,
         /**
-         * TLS mode.
+         * Discover the catalog after creation.
          */
-        ssl_mode?: SslMode,
+        trigger_catalog?: boolean,
         /**
-         * PEM CA for verify-ca / verify-full.
+         * Alias of `trigger_catalog`.
          */
-        ssl_root_cert?: string,
+        trigger_sync?: boolean,
         /**
-         * Where `${key}`s get their values.
+         * Prefix of the tables written into the enrichment datastore.
          */
-        secrets_management?: SecretsManagementSettings, };
+        enrichment_prefix?: string,
+        /**
+         * A new connection…
+         */
+        connection?: QualyticsConnection,
+        /**
+         * …or a stored one.
+         */
+        connection_id?: ConnectionId, };
 
-        export type CraftAsset = {
+        export type QualyticsConnection = {
             /**
-             * Asset name.
+             * The connection's own name.
              */
-            name: string,
-            /**
-             * Free text.
-             */
-            description?: string,
+            name?: string,
             /**
              * `"postgresql"` (any case).
              */
             type: string,
             /**
-             * Where the database is.
+             * Host name or address.
              */
-            config: CraftConfig,
+            host: string,
             /**
-             * How to log in.
+             * Port: a number, or a numeric string (or a `${key}`).
              */
-            credentials: CraftCredentials,
+            port: Port,
+            /**
+             * Role.
+             */
+            username: string,
+            /**
+             * Password (or a `${key}`).
+             */
+            password: string,
+            /**
+             * TLS mode.
+             */
+            ssl_mode?: SslMode,
+            /**
+             * PEM CA for verify-ca / verify-full.
+             */
+            ssl_root_cert?: string,
             /**
              * Where `${key}`s get their values.
              */
             secrets_management?: SecretsManagementSettings, };
 
-            export type CraftConfig = {
+            export type CraftAsset = {
                 /**
-                 * Host name or address.
+                 * Asset name.
                  */
-                host: string,
+                name: string,
                 /**
-                 * Port (default 5432).
+                 * Free text.
                  */
-                port?: Port,
+                description?: string,
                 /**
-                 * Database name.
+                 * `"postgresql"` (any case).
                  */
-                database: string,
+                type: string,
                 /**
-                 * Schema (default `public`).
+                 * Where the database is.
                  */
-                schema?: string,
+                config: CraftConfig,
                 /**
-                 * TLS mode.
+                 * How to log in.
                  */
-                ssl_mode?: SslMode,
+                credentials: CraftCredentials,
                 /**
-                 * PEM CA for verify-ca / verify-full.
+                 * Where `${key}`s get their values.
                  */
-                ssl_root_cert?: string, };
+                secrets_management?: SecretsManagementSettings, };
 
-                export type CraftCredentials = {
+                export type CraftConfig = {
                     /**
-                     * Role.
+                     * Host name or address.
                      */
-                    username: string,
+                    host: string,
                     /**
-                     * Password (or a `${key}`).
+                     * Port (default 5432).
                      */
-                    password: string, };
+                    port?: Port,
+                    /**
+                     * Database name.
+                     */
+                    database: string,
+                    /**
+                     * Schema (default `public`).
+                     */
+                    schema?: string,
+                    /**
+                     * TLS mode.
+                     */
+                    ssl_mode?: SslMode,
+                    /**
+                     * PEM CA for verify-ca / verify-full.
+                     */
+                    ssl_root_cert?: string, };
 
-                    export type Port = number | string;
+                    export type CraftCredentials = {
+                        /**
+                         * Role.
+                         */
+                        username: string,
+                        /**
+                         * Password (or a `${key}`).
+                         */
+                        password: string, };
 
-                    export type SecretsManagementSettings = {
-                        /**
-                         * `POST` here to log in, e.g. `https://vault:8200/v1/auth/userpass/login/<user>`.
-                         */
-                        login_url: string,
-                        /**
-                         * The login body: JSON text, or an object.
-                         */
-                        credentials_payload: CredentialsPayload,
-                        /**
-                         * Where the token is in the login answer, e.g. `$.auth.client_token`.
-                         */
-                        token_jsonpath: string,
-                        /**
-                         * `GET` here for the secret, e.g. `https://vault:8200/v1/secret/data/<path>`.
-                         */
-                        secret_url: string,
-                        /**
-                         * The header carrying the token, e.g. `X-Vault-Token`.
-                         */
-                        token_header_name: string,
-                        /**
-                         * Where the secret is in the read answer: `$.data.data` (KV v2) or `$.data` (KV v1).
-                         */
-                        data_jsonpath: string,
-                        /**
-                         * `X-Vault-Namespace` header value.
-                         */
-                        namespace?: string,
-                        /**
-                         * PEM CA for the vault's TLS.
-                         */
-                        ca_cert?: string, };
+                        export type Port = number | string;
 
-                        export type CredentialsPayload = string | Record<string, unknown>;
-
-                        export type ConnectionId = number | string;
-
-                        export type SslMode = "disable" | "allow" | "prefer" | "require" | "verify-ca" | "verify-full";
-
-                        export type DatastoreKind = "source" | "enrichment";
-
-                        export type Report = {
+                        export type SecretsManagementSettings = {
                             /**
-                             * True when no diagnostic is an error.
+                             * `POST` here to log in, e.g. `https://vault:8200/v1/auth/userpass/login/<user>`.
                              */
-                            valid: boolean,
+                            login_url: string,
                             /**
-                             * Number of errors.
+                             * The login body: JSON text, or an object.
                              */
-                            errors: number,
+                            credentials_payload: CredentialsPayload,
                             /**
-                             * Number of warnings.
+                             * Where the token is in the login answer, e.g. `$.auth.client_token`.
                              */
-                            warnings: number,
+                            token_jsonpath: string,
                             /**
-                             * Every finding, in input order.
+                             * `GET` here for the secret, e.g. `https://vault:8200/v1/secret/data/<path>`.
                              */
-                            diagnostics: Array<Diagnostic>, };
+                            secret_url: string,
+                            /**
+                             * The header carrying the token, e.g. `X-Vault-Token`.
+                             */
+                            token_header_name: string,
+                            /**
+                             * Where the secret is in the read answer: `$.data.data` (KV v2) or `$.data` (KV v1).
+                             */
+                            data_jsonpath: string,
+                            /**
+                             * `X-Vault-Namespace` header value.
+                             */
+                            namespace?: string,
+                            /**
+                             * PEM CA for the vault's TLS.
+                             */
+                            ca_cert?: string, };
 
-                            export type Diagnostic = {
-                                /**
-                                 * Stable identifier, `area/what`, e.g. `connection/port-out-of-range`. Tools match on it.
-                                 */
-                                code: string,
-                                /**
-                                 * How bad it is.
-                                 */
-                                severity: Severity,
-                                /**
-                                 * JSON Pointer (RFC 6901) into the input as submitted; `""` is the whole document.
-                                 */
-                                path: string,
-                                /**
-                                 * What is wrong, in one sentence.
-                                 */
-                                message: string,
-                                /**
-                                 * How to fix it.
-                                 */
-                                help: string, };
+                            export type CredentialsPayload = string | Record<string, unknown>;
 
-                                export type Severity = "error" | "warning" | "info";
+                            export type ConnectionId = number | string;
 
-                                export type Resolution = {
-                                    /**
-                                     * The payload with every placeholder substituted.
-                                     */
-                                    payload: DatastorePayload | Record<string, unknown>,
-                                    /**
-                                     * Keys referenced and found.
-                                     */
-                                    keys_resolved: Array<string>,
-                                    /**
-                                     * Keys referenced but absent from the secret.
-                                     */
-                                    keys_missing: Array<string>,
-                                    /**
-                                     * True when the resolved payload is valid and nothing is missing.
-                                     */
-                                    valid: boolean,
-                                    /**
-                                     * Resolution problems and the resolved payload's report (secret values redacted).
-                                     */
-                                    diagnostics: Array<Diagnostic>, };
+                            export type SslMode = "disable" | "allow" | "prefer" | "require" | "verify-ca" | "verify-full";
 
-                                    export type UriResult = {
+                            export type DatastoreKind = "source" | "enrichment";
+
+                            export type Report = {
+                                /**
+                                 * True when no diagnostic is an error.
+                                 */
+                                valid: boolean,
+                                /**
+                                 * Number of errors.
+                                 */
+                                errors: number,
+                                /**
+                                 * Number of warnings.
+                                 */
+                                warnings: number,
+                                /**
+                                 * Every finding, in input order.
+                                 */
+                                diagnostics: Array<Diagnostic>, };
+
+                                export type Diagnostic = {
+                                    /**
+                                     * Stable identifier, `area/what`, e.g. `connection/port-out-of-range`. Tools match on it.
+                                     */
+                                    code: string,
+                                    /**
+                                     * How bad it is.
+                                     */
+                                    severity: Severity,
+                                    /**
+                                     * JSON Pointer (RFC 6901) into the input as submitted; `""` is the whole document.
+                                     */
+                                    path: string,
+                                    /**
+                                     * What is wrong, in one sentence.
+                                     */
+                                    message: string,
+                                    /**
+                                     * How to fix it.
+                                     */
+                                    help: string, };
+
+                                    export type Severity = "error" | "warning" | "info";
+
+                                    export type Resolution = {
                                         /**
-                                         * `postgresql://…`
+                                         * The payload with every placeholder substituted.
                                          */
-                                        uri?: string,
+                                        payload: DatastorePayload | Record<string, unknown>,
                                         /**
-                                         * The payload's report (warnings), or what prevents a URI.
+                                         * Keys referenced and found.
                                          */
-                                        report: Report, };
+                                        keys_resolved: Array<string>,
+                                        /**
+                                         * Keys referenced but absent from the secret.
+                                         */
+                                        keys_missing: Array<string>,
+                                        /**
+                                         * True when the resolved payload is valid and nothing is missing.
+                                         */
+                                        valid: boolean,
+                                        /**
+                                         * Resolution problems and the resolved payload's report (secret values redacted).
+                                         */
+                                        diagnostics: Array<Diagnostic>, };
 
-                                        export type BuildUriOptions = {
+                                        export type UriResult = {
                                             /**
-                                             * Include the password in the URI.
+                                             * `postgresql://…`
                                              */
-                                            show_password?: boolean, };
+                                            uri?: string,
+                                            /**
+                                             * The payload's report (warnings), or what prevents a URI.
+                                             */
+                                            report: Report, };
 
-                                            export type ParsedConnectionString = {
+                                            export type BuildUriOptions = {
                                                 /**
-                                                 * The syntax recognised.
+                                                 * Include the password in the URI.
                                                  */
-                                                format?: Format,
-                                                /**
-                                                 * Host.
-                                                 */
-                                                host?: string,
-                                                /**
-                                                 * Port.
-                                                 */
-                                                port?: number,
-                                                /**
-                                                 * Role.
-                                                 */
-                                                username?: string,
-                                                /**
-                                                 * Password, in clear.
-                                                 */
-                                                password?: string,
-                                                /**
-                                                 * Database.
-                                                 */
-                                                database?: string,
-                                                /**
-                                                 * Schema.
-                                                 */
-                                                schema?: string,
-                                                /**
-                                                 * TLS mode.
-                                                 */
-                                                ssl_mode?: SslMode,
-                                                /**
-                                                 * What was found.
-                                                 */
-                                                diagnostics: Array<Diagnostic>, };
+                                                show_password?: boolean, };
 
-                                                export type Format = "uri" | "keyword-value" | "jdbc";
-
-                                                export type GrantSqlOptions = {
+                                                export type ParsedConnectionString = {
                                                     /**
-                                                     * Source (read-only) or enrichment (read-write).
+                                                     * The syntax recognised.
                                                      */
-                                                    kind: DatastoreKind,
+                                                    format?: Format,
                                                     /**
-                                                     * The role the platform logs in as.
+                                                     * Host.
                                                      */
-                                                    role: string,
+                                                    host?: string,
                                                     /**
-                                                     * The database it connects to.
+                                                     * Port.
                                                      */
-                                                    database: string,
+                                                    port?: number,
                                                     /**
-                                                     * The schemas to grant on.
+                                                     * Role.
                                                      */
-                                                    schemas: Array<string>,
+                                                    username?: string,
                                                     /**
-                                                     * The role that creates tables there (default privileges are set FOR ROLE it).
-                                                     */
-                                                    owner?: string,
-                                                    /**
-                                                     * Create the role (LOGIN) unless it exists.
-                                                     */
-                                                    create_role?: boolean,
-                                                    /**
-                                                     * The role's password; written as a SCRAM-SHA-256 verifier.
+                                                     * Password, in clear.
                                                      */
                                                     password?: string,
                                                     /**
-                                                     * Base64 of 16 salt bytes for the verifier (default: `crypto.getRandomValues`).
+                                                     * Database.
                                                      */
-                                                    salt?: string, };
+                                                    database?: string,
+                                                    /**
+                                                     * Schema.
+                                                     */
+                                                    schema?: string,
+                                                    /**
+                                                     * TLS mode.
+                                                     */
+                                                    ssl_mode?: SslMode,
+                                                    /**
+                                                     * What was found.
+                                                     */
+                                                    diagnostics: Array<Diagnostic>, };
 
-                                                    export type HbaOptions = {
+                                                    export type Format = "uri" | "keyword-value" | "jdbc";
+
+                                                    export type GrantSqlOptions = {
                                                         /**
-                                                         * The role that connects.
+                                                         * Source (read-only) or enrichment (read-write).
+                                                         */
+                                                        kind: DatastoreKind,
+                                                        /**
+                                                         * The role the platform logs in as.
                                                          */
                                                         role: string,
                                                         /**
@@ -362,358 +358,397 @@ export type QualyticsDatastore = {
                                                          */
                                                         database: string,
                                                         /**
-                                                         * The client network: `10.0.0.0/24`, `2001:db8::/48`, or one address (`/32` or `/128` is
-                                                         * added).
+                                                         * The schemas to grant on.
                                                          */
-                                                        cidr: string,
+                                                        schemas: Array<string>,
                                                         /**
-                                                         * Authentication method; default `scram-sha-256`.
+                                                         * The role that creates tables there (default privileges are set FOR ROLE it).
                                                          */
-                                                        method?: string,
+                                                        owner?: string,
                                                         /**
-                                                         * Require TLS (`hostssl`); set it when the connection's ssl_mode is require or stronger.
+                                                         * Create the role (LOGIN) unless it exists.
                                                          */
-                                                        ssl?: boolean, };
+                                                        create_role?: boolean,
+                                                        /**
+                                                         * The role's password; written as a SCRAM-SHA-256 verifier.
+                                                         */
+                                                        password?: string,
+                                                        /**
+                                                         * Base64 of 16 salt bytes for the verifier (default: `crypto.getRandomValues`).
+                                                         */
+                                                        salt?: string, };
 
-                                                        export type GeneratedText = {
+                                                        export type HbaOptions = {
                                                             /**
-                                                             * The SQL script or pg_hba.conf line.
+                                                             * The role that connects.
                                                              */
-                                                            text?: string,
+                                                            role: string,
                                                             /**
-                                                             * Warnings (when `text` is there) or errors (when it is not).
+                                                             * The database it connects to.
                                                              */
-                                                            report: Report, };
+                                                            database: string,
+                                                            /**
+                                                             * The client network: `10.0.0.0/24`, `2001:db8::/48`, or one address (`/32` or `/128` is
+                                                             * added).
+                                                             */
+                                                            cidr: string,
+                                                            /**
+                                                             * Authentication method; default `scram-sha-256`.
+                                                             */
+                                                            method?: string,
+                                                            /**
+                                                             * Require TLS (`hostssl`); set it when the connection's ssl_mode is require or stronger.
+                                                             */
+                                                            ssl?: boolean, };
 
-                                                            export type ErrorInput = {
+                                                            export type GeneratedText = {
                                                                 /**
-                                                                 * Five-character SQLSTATE, for server errors.
+                                                                 * The SQL script or pg_hba.conf line.
                                                                  */
-                                                                sqlstate?: string,
+                                                                text?: string,
                                                                 /**
-                                                                 * The message (server's primary message, or the client library's text).
+                                                                 * Warnings (when `text` is there) or errors (when it is not).
                                                                  */
-                                                                message: string,
-                                                                /**
-                                                                 * The server's DETAIL, if any.
-                                                                 */
-                                                                detail?: string,
-                                                                /**
-                                                                 * The caller's classification of a client-side failure.
-                                                                 */
-                                                                client?: ClientFailure,
-                                                                /**
-                                                                 * What is known of the connection.
-                                                                 */
-                                                                context?: ErrorContext, };
+                                                                report: Report, };
 
-                                                                export type ErrorContext = {
+                                                                export type ErrorInput = {
                                                                     /**
-                                                                     * Role that connected.
+                                                                     * Five-character SQLSTATE, for server errors.
                                                                      */
-                                                                    username?: string,
+                                                                    sqlstate?: string,
                                                                     /**
-                                                                     * Database.
+                                                                     * The message (server's primary message, or the client library's text).
                                                                      */
-                                                                    database?: string,
+                                                                    message: string,
                                                                     /**
-                                                                     * Schema.
+                                                                     * The server's DETAIL, if any.
                                                                      */
-                                                                    schema?: string,
+                                                                    detail?: string,
                                                                     /**
-                                                                     * Server host.
+                                                                     * The caller's classification of a client-side failure.
                                                                      */
-                                                                    host?: string,
+                                                                    client?: ClientFailure,
                                                                     /**
-                                                                     * TLS mode used.
+                                                                     * What is known of the connection.
                                                                      */
-                                                                    ssl_mode?: SslMode,
-                                                                    /**
-                                                                     * Source or enrichment (an enrichment role also needs CREATE).
-                                                                     */
-                                                                    kind?: DatastoreKind, };
+                                                                    context?: ErrorContext, };
 
-                                                                    export type ClientFailure = "refused" | "dns" | "timeout" | "tls" | "closed" | "denied";
+                                                                    export type ErrorContext = {
+                                                                        /**
+                                                                         * Role that connected.
+                                                                         */
+                                                                        username?: string,
+                                                                        /**
+                                                                         * Database.
+                                                                         */
+                                                                        database?: string,
+                                                                        /**
+                                                                         * Schema.
+                                                                         */
+                                                                        schema?: string,
+                                                                        /**
+                                                                         * Server host.
+                                                                         */
+                                                                        host?: string,
+                                                                        /**
+                                                                         * TLS mode used.
+                                                                         */
+                                                                        ssl_mode?: SslMode,
+                                                                        /**
+                                                                         * Source or enrichment (an enrichment role also needs CREATE).
+                                                                         */
+                                                                        kind?: DatastoreKind, };
 
-                                                                    export type Explanation = {
-                                                                        /**
-                                                                         * Stable identifier, e.g. `auth/password-failed`.
-                                                                         */
-                                                                        code: string,
-                                                                        /**
-                                                                         * One line for a heading.
-                                                                         */
-                                                                        title: string,
-                                                                        /**
-                                                                         * Why it happened.
-                                                                         */
-                                                                        cause: string,
-                                                                        /**
-                                                                         * What to do.
-                                                                         */
-                                                                        fix: string,
-                                                                        /**
-                                                                         * SQL that fixes it, to run as a superuser or the object's owner.
-                                                                         */
-                                                                        fix_sql?: string,
-                                                                        /**
-                                                                         * A pg_hba.conf line that fixes it.
-                                                                         */
-                                                                        fix_config?: string,
-                                                                        /**
-                                                                         * Form fields to highlight.
-                                                                         */
-                                                                        fields: Array<Field>, };
+                                                                        export type ClientFailure = "refused" | "dns" | "timeout" | "tls" | "closed" | "denied";
 
-                                                                        export type Field = "host" | "port" | "username" | "password" | "database" | "schema" | "ssl_mode" | "login_url" | "credentials_payload" | "token_jsonpath" | "secret_url" | "token_header_name" | "data_jsonpath";
-
-                                                                        export type HttpRequest = {
+                                                                        export type Explanation = {
                                                                             /**
-                                                                             * `"GET"` or `"POST"`.
+                                                                             * Stable identifier, e.g. `auth/password-failed`.
                                                                              */
-                                                                            method: Method,
+                                                                            code: string,
                                                                             /**
-                                                                             * Absolute URL.
+                                                                             * One line for a heading.
                                                                              */
-                                                                            url: string,
+                                                                            title: string,
                                                                             /**
-                                                                             * Header name → value.
+                                                                             * Why it happened.
                                                                              */
-                                                                            headers: { [key in string]: string },
+                                                                            cause: string,
                                                                             /**
-                                                                             * JSON body.
+                                                                             * What to do.
                                                                              */
-                                                                            body?: string, };
+                                                                            fix: string,
+                                                                            /**
+                                                                             * SQL that fixes it, to run as a superuser or the object's owner.
+                                                                             */
+                                                                            fix_sql?: string,
+                                                                            /**
+                                                                             * A pg_hba.conf line that fixes it.
+                                                                             */
+                                                                            fix_config?: string,
+                                                                            /**
+                                                                             * Form fields to highlight.
+                                                                             */
+                                                                            fields: Array<Field>, };
 
-                                                                            export type HttpResponse = {
+                                                                            export type Field = "host" | "port" | "username" | "password" | "database" | "schema" | "ssl_mode" | "login_url" | "credentials_payload" | "token_jsonpath" | "secret_url" | "token_header_name" | "data_jsonpath";
+
+                                                                            export type HttpRequest = {
                                                                                 /**
-                                                                                 * HTTP status.
+                                                                                 * `"GET"` or `"POST"`.
                                                                                  */
-                                                                                status: number,
+                                                                                method: Method,
                                                                                 /**
-                                                                                 * Body text.
+                                                                                 * Absolute URL.
                                                                                  */
-                                                                                body: string,
+                                                                                url: string,
                                                                                 /**
-                                                                                 * The `Location` header, if any.
+                                                                                 * Header name → value.
                                                                                  */
-                                                                                location?: string, };
-
-                                                                                export type Method = "GET" | "POST";
-
-                                                                                export type VaultRequestResult = { "outcome": "request",
+                                                                                headers: { [key in string]: string },
                                                                                 /**
-                                                                                 * The request.
+                                                                                 * JSON body.
                                                                                  */
-                                                                                request: HttpRequest, } | { "outcome": "invalid_settings",
-                                                                                /**
-                                                                                 * What is wrong with them.
-                                                                                 */
-                                                                                report: Report, } | { "outcome": "vault_error",
-                                                                                /**
-                                                                                 * Explained.
-                                                                                 */
-                                                                                error: VaultError, };
+                                                                                body?: string, };
 
-                                                                                export type VaultSecretResult = { "outcome": "secret",
-                                                                                /**
-                                                                                 * Key → value.
-                                                                                 */
-                                                                                secret: { [key in string]: string }, } | { "outcome": "invalid_settings",
-                                                                                /**
-                                                                                 * What is wrong with them.
-                                                                                 */
-                                                                                report: Report, } | { "outcome": "vault_error",
-                                                                                /**
-                                                                                 * Explained.
-                                                                                 */
-                                                                                error: VaultError, };
-
-                                                                                export type VaultError = {
+                                                                                export type HttpResponse = {
                                                                                     /**
-                                                                                     * The step that failed.
+                                                                                     * HTTP status.
                                                                                      */
-                                                                                    stage: Stage,
+                                                                                    status: number,
                                                                                     /**
-                                                                                     * HTTP status, when an answer came.
+                                                                                     * Body text.
                                                                                      */
-                                                                                    status?: number,
+                                                                                    body: string,
                                                                                     /**
-                                                                                     * The vault's own error messages (`{"errors": [...]}`), cleaned up.
+                                                                                     * The `Location` header, if any.
                                                                                      */
-                                                                                    vault_errors?: Array<string>,
+                                                                                    location?: string, };
+
+                                                                                    export type Method = "GET" | "POST";
+
+                                                                                    export type VaultRequestResult = { "outcome": "request",
                                                                                     /**
-                                                                                     * Keys that exist where a JSONPath found nothing (names only).
+                                                                                     * The request.
                                                                                      */
-                                                                                    keys_found?: Array<string>,
+                                                                                    request: HttpRequest, } | { "outcome": "invalid_settings",
                                                                                     /**
-                                                                                     * Stable identifier, e.g. `auth/password-failed`.
+                                                                                     * What is wrong with them.
                                                                                      */
-                                                                                    code: string,
+                                                                                    report: Report, } | { "outcome": "vault_error",
                                                                                     /**
-                                                                                     * One line for a heading.
+                                                                                     * Explained.
                                                                                      */
-                                                                                    title: string,
+                                                                                    error: VaultError, };
+
+                                                                                    export type VaultSecretResult = { "outcome": "secret",
                                                                                     /**
-                                                                                     * Why it happened.
+                                                                                     * Key → value.
                                                                                      */
-                                                                                    cause: string,
+                                                                                    secret: { [key in string]: string }, } | { "outcome": "invalid_settings",
                                                                                     /**
-                                                                                     * What to do.
+                                                                                     * What is wrong with them.
                                                                                      */
-                                                                                    fix: string,
+                                                                                    report: Report, } | { "outcome": "vault_error",
                                                                                     /**
-                                                                                     * SQL that fixes it, to run as a superuser or the object's owner.
+                                                                                     * Explained.
                                                                                      */
-                                                                                    fix_sql?: string,
-                                                                                    /**
-                                                                                     * A pg_hba.conf line that fixes it.
-                                                                                     */
-                                                                                    fix_config?: string,
-                                                                                    /**
-                                                                                     * Form fields to highlight.
-                                                                                     */
-                                                                                    fields: Array<Field>, };
+                                                                                    error: VaultError, };
 
-                                                                                    export type Stage = "login" | "read";
-
-                                                                                    export type JsonPathResult = { "outcome": "nodes",
-                                                                                    /**
-                                                                                     * The nodes, in document order.
-                                                                                     */
-                                                                                    nodes: Array<JsonValue>,
-                                                                                    /**
-                                                                                     * Their normalized paths (`$['a'][0]`).
-                                                                                     */
-                                                                                    paths: Array<string>, } | { "outcome": "invalid_path",
-                                                                                    /**
-                                                                                     * Where it breaks.
-                                                                                     */
-                                                                                    error: JsonPathError, };
-
-                                                                                    export type JsonPathError = {
+                                                                                    export type VaultError = {
                                                                                         /**
-                                                                                         * 1-based character position where the path stops making sense, when known.
+                                                                                         * The step that failed.
                                                                                          */
-                                                                                        position?: number,
+                                                                                        stage: Stage,
                                                                                         /**
-                                                                                         * What is wrong, in words.
+                                                                                         * HTTP status, when an answer came.
                                                                                          */
-                                                                                        message: string, };
-
-
-
+                                                                                        status?: number,
                                                                                         /**
-                                                                                         * Builds a libpq URI from a payload (password left out unless `show_password`).
+                                                                                         * The vault's own error messages (`{"errors": [...]}`), cleaned up.
                                                                                          */
-                                                                                        export function buildConnectionUri(payload: DatastorePayload | Record<string, unknown>, options?: BuildUriOptions | null): UriResult;
-
+                                                                                        vault_errors?: Array<string>,
                                                                                         /**
-                                                                                         * Explains a connection error: cause, fix, fix SQL, fields to highlight.
+                                                                                         * Keys that exist where a JSONPath found nothing (names only).
                                                                                          */
-                                                                                        export function explainError(error: ErrorInput): Explanation;
-
+                                                                                        keys_found?: Array<string>,
                                                                                         /**
-                                                                                         * Evaluates a JSONPath (RFC 9535, jsonpath-rust) on a JSON document.
+                                                                                         * Stable identifier, e.g. `auth/password-failed`.
                                                                                          */
-                                                                                        export function extractJsonPath(document: JsonValue, path: string): JsonPathResult;
-
+                                                                                        code: string,
                                                                                         /**
-                                                                                         * The GRANT script for a source or enrichment role. A `password` is written as a SCRAM verifier
-                                                                                         * (with `salt`, base64 of 16 bytes, or 16 random bytes from `crypto.getRandomValues`).
+                                                                                         * One line for a heading.
                                                                                          */
-                                                                                        export function grantSql(options: GrantSqlOptions): GeneratedText;
-
+                                                                                        title: string,
                                                                                         /**
-                                                                                         * A pg_hba.conf line for the role.
+                                                                                         * Why it happened.
                                                                                          */
-                                                                                        export function hbaLine(options: HbaOptions): GeneratedText;
-
+                                                                                        cause: string,
                                                                                         /**
-                                                                                         * Parses a libpq URI, a libpq keyword/value string or a JDBC URL into the payload's fields.
+                                                                                         * What to do.
                                                                                          */
-                                                                                        export function parseConnectionString(text: string): ParsedConnectionString;
-
+                                                                                        fix: string,
                                                                                         /**
-                                                                                         * Substitutes the payload's `${key}` placeholders from `secrets` and validates the result.
+                                                                                         * SQL that fixes it, to run as a superuser or the object's owner.
                                                                                          */
-                                                                                        export function resolvePlaceholders(payload: DatastorePayload | Record<string, unknown>, secrets: Record<string, string | number | boolean>): Resolution;
-
+                                                                                        fix_sql?: string,
                                                                                         /**
-                                                                                         * The script that revokes what `grantSql` granted for the same options.
+                                                                                         * A pg_hba.conf line that fixes it.
                                                                                          */
-                                                                                        export function revokeSql(options: GrantSqlOptions): GeneratedText;
-
+                                                                                        fix_config?: string,
                                                                                         /**
-                                                                                         * Validates a datastore payload (Qualytics- or CRAFT-style) and reports every problem.
+                                                                                         * Form fields to highlight.
                                                                                          */
-                                                                                        export function validate(payload: DatastorePayload | Record<string, unknown>): Report;
+                                                                                        fields: Array<Field>, };
 
+                                                                                        export type Stage = "login" | "read";
+
+                                                                                        export type JsonPathResult = { "outcome": "nodes",
                                                                                         /**
-                                                                                         * Step 1: the login request to send.
+                                                                                         * The nodes, in document order.
                                                                                          */
-                                                                                        export function vaultLoginRequest(config: SecretsManagementSettings): VaultRequestResult;
-
+                                                                                        nodes: Array<JsonValue>,
                                                                                         /**
-                                                                                         * Step 2: given the login answer, the request that reads the secret (or why the login failed).
+                                                                                         * Their normalized paths (`$['a'][0]`).
                                                                                          */
-                                                                                        export function vaultReadRequest(config: SecretsManagementSettings, loginResponse: HttpResponse): VaultRequestResult;
-
+                                                                                        paths: Array<string>, } | { "outcome": "invalid_path",
                                                                                         /**
-                                                                                         * Step 3: given the read answer, the secret's key/value pairs (or why there are none).
+                                                                                         * Where it breaks.
                                                                                          */
-                                                                                        export function vaultSecret(config: SecretsManagementSettings, readResponse: HttpResponse): VaultSecretResult;
+                                                                                        error: JsonPathError, };
 
-                                                                                        /**
-                                                                                         * The version of the package (and of pgconnect-core).
-                                                                                         */
-                                                                                        export function version(): string;
+                                                                                        export type JsonPathError = {
+                                                                                            /**
+                                                                                             * 1-based character position where the path stops making sense, when known.
+                                                                                             */
+                                                                                            position?: number,
+                                                                                            /**
+                                                                                             * What is wrong, in words.
+                                                                                             */
+                                                                                            message: string, };
 
-                                                                                        export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
-                                                                                        export interface InitOutput {
-                                                                                            readonly memory: WebAssembly.Memory;
-                                                                                            readonly buildConnectionUri: (a: any, b: number) => [number, number, number];
-                                                                                            readonly explainError: (a: any) => [number, number, number];
-                                                                                            readonly extractJsonPath: (a: any, b: number, c: number) => [number, number, number];
-                                                                                            readonly grantSql: (a: any) => [number, number, number];
-                                                                                            readonly hbaLine: (a: any) => [number, number, number];
-                                                                                            readonly parseConnectionString: (a: number, b: number) => [number, number, number];
-                                                                                            readonly resolvePlaceholders: (a: any, b: any) => [number, number, number];
-                                                                                            readonly revokeSql: (a: any) => [number, number, number];
-                                                                                            readonly validate: (a: any) => [number, number, number];
-                                                                                            readonly vaultLoginRequest: (a: any) => [number, number, number];
-                                                                                            readonly vaultReadRequest: (a: any, b: any) => [number, number, number];
-                                                                                            readonly vaultSecret: (a: any, b: any) => [number, number, number];
-                                                                                            readonly version: () => [number, number];
-                                                                                            readonly __wbindgen_malloc: (a: number, b: number) => number;
-                                                                                            readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
-                                                                                            readonly __wbindgen_free: (a: number, b: number, c: number) => void;
-                                                                                            readonly __wbindgen_exn_store: (a: number) => void;
-                                                                                            readonly __externref_table_alloc: () => number;
-                                                                                            readonly __wbindgen_externrefs: WebAssembly.Table;
-                                                                                            readonly __externref_table_dealloc: (a: number) => void;
-                                                                                            readonly __wbindgen_start: () => void;
-                                                                                        }
 
-                                                                                        export type SyncInitInput = BufferSource | WebAssembly.Module;
+                                                                                            /**
+                                                                                             * Builds a libpq URI from a payload (password left out unless `show_password`).
+                                                                                             */
+                                                                                            export function buildConnectionUri(payload: DatastorePayload | Record<string, unknown>, options?: BuildUriOptions | null): UriResult;
 
-                                                                                        /**
-                                                                                         * Instantiates the given `module`, which can either be bytes or
-                                                                                         * a precompiled `WebAssembly.Module`.
-                                                                                         *
-                                                                                         * @param {{ module: SyncInitInput }} module - Passing `SyncInitInput` directly is deprecated.
-                                                                                         *
-                                                                                         * @returns {InitOutput}
-                                                                                         */
-                                                                                        export function initSync(module: { module: SyncInitInput } | SyncInitInput): InitOutput;
+                                                                                            /**
+                                                                                             * Explains a connection error: cause, fix, fix SQL, fields to highlight.
+                                                                                             */
+                                                                                            export function explainError(error: ErrorInput): Explanation;
 
-                                                                                        /**
-                                                                                         * If `module_or_path` is {RequestInfo} or {URL}, makes a request and
-                                                                                         * for everything else, calls `WebAssembly.instantiate` directly.
-                                                                                         *
-                                                                                         * @param {{ module_or_path: InitInput | Promise<InitInput> }} module_or_path - Passing `InitInput` directly is deprecated.
-                                                                                         *
-                                                                                         * @returns {Promise<InitOutput>}
-                                                                                         */
-                                                                                        export default function __wbg_init (module_or_path?: { module_or_path: InitInput | Promise<InitInput> } | InitInput | Promise<InitInput>): Promise<InitOutput>;
+                                                                                            /**
+                                                                                             * Evaluates a JSONPath (RFC 9535, jsonpath-rust) on a JSON document.
+                                                                                             */
+                                                                                            export function extractJsonPath(document: JsonValue, path: string): JsonPathResult;
+
+                                                                                            /**
+                                                                                             * The GRANT script for a source or enrichment role. A `password` is written as a SCRAM verifier
+                                                                                             * (with `salt`, base64 of 16 bytes, or 16 random bytes from `crypto.getRandomValues`).
+                                                                                             */
+                                                                                            export function grantSql(options: GrantSqlOptions): GeneratedText;
+
+                                                                                            /**
+                                                                                             * A pg_hba.conf line for the role.
+                                                                                             */
+                                                                                            export function hbaLine(options: HbaOptions): GeneratedText;
+
+                                                                                            /**
+                                                                                             * Parses a libpq URI, a libpq keyword/value string or a JDBC URL into the payload's fields.
+                                                                                             */
+                                                                                            export function parseConnectionString(text: string): ParsedConnectionString;
+
+                                                                                            /**
+                                                                                             * Substitutes the payload's `${key}` placeholders from `secrets` and validates the result.
+                                                                                             */
+                                                                                            export function resolvePlaceholders(payload: DatastorePayload | Record<string, unknown>, secrets: Record<string, string | number | boolean>): Resolution;
+
+                                                                                            /**
+                                                                                             * The script that revokes what `grantSql` granted for the same options.
+                                                                                             */
+                                                                                            export function revokeSql(options: GrantSqlOptions): GeneratedText;
+
+                                                                                            /**
+                                                                                             * Validates a datastore payload (Qualytics- or CRAFT-style) and reports every problem.
+                                                                                             */
+                                                                                            export function validate(payload: DatastorePayload | Record<string, unknown>): Report;
+
+                                                                                            /**
+                                                                                             * Checks a change to a stored datastore of kind `kind` — the body of
+                                                                                             * `PATCH /api/datastores/{id}` — as the server will: each field present as on a new datastore,
+                                                                                             * and a field the change cannot carry (a connection's, the kind, a misspelt one) an error that
+                                                                                             * says where it is changed instead.
+                                                                                             */
+                                                                                            export function validateDatastoreChange(change: DatastoreChange | Record<string, unknown>, kind: DatastoreKind): Report;
+
+                                                                                            /**
+                                                                                             * Step 1: the login request to send.
+                                                                                             */
+                                                                                            export function vaultLoginRequest(config: SecretsManagementSettings): VaultRequestResult;
+
+                                                                                            /**
+                                                                                             * Step 2: given the login answer, the request that reads the secret (or why the login failed).
+                                                                                             */
+                                                                                            export function vaultReadRequest(config: SecretsManagementSettings, loginResponse: HttpResponse): VaultRequestResult;
+
+                                                                                            /**
+                                                                                             * Step 3: given the read answer, the secret's key/value pairs (or why there are none).
+                                                                                             */
+                                                                                            export function vaultSecret(config: SecretsManagementSettings, readResponse: HttpResponse): VaultSecretResult;
+
+                                                                                            /**
+                                                                                             * The version of the package (and of pgconnect-core).
+                                                                                             */
+                                                                                            export function version(): string;
+
+                                                                                            export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
+
+                                                                                            export interface InitOutput {
+                                                                                                readonly memory: WebAssembly.Memory;
+                                                                                                readonly buildConnectionUri: (a: any, b: number) => [number, number, number];
+                                                                                                readonly explainError: (a: any) => [number, number, number];
+                                                                                                readonly extractJsonPath: (a: any, b: number, c: number) => [number, number, number];
+                                                                                                readonly grantSql: (a: any) => [number, number, number];
+                                                                                                readonly hbaLine: (a: any) => [number, number, number];
+                                                                                                readonly parseConnectionString: (a: number, b: number) => [number, number, number];
+                                                                                                readonly resolvePlaceholders: (a: any, b: any) => [number, number, number];
+                                                                                                readonly revokeSql: (a: any) => [number, number, number];
+                                                                                                readonly validate: (a: any) => [number, number, number];
+                                                                                                readonly validateDatastoreChange: (a: any, b: any) => [number, number, number];
+                                                                                                readonly vaultLoginRequest: (a: any) => [number, number, number];
+                                                                                                readonly vaultReadRequest: (a: any, b: any) => [number, number, number];
+                                                                                                readonly vaultSecret: (a: any, b: any) => [number, number, number];
+                                                                                                readonly version: () => [number, number];
+                                                                                                readonly __wbindgen_malloc: (a: number, b: number) => number;
+                                                                                                readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
+                                                                                                readonly __wbindgen_free: (a: number, b: number, c: number) => void;
+                                                                                                readonly __wbindgen_exn_store: (a: number) => void;
+                                                                                                readonly __externref_table_alloc: () => number;
+                                                                                                readonly __wbindgen_externrefs: WebAssembly.Table;
+                                                                                                readonly __externref_table_dealloc: (a: number) => void;
+                                                                                                readonly __wbindgen_start: () => void;
+                                                                                            }
+
+                                                                                            export type SyncInitInput = BufferSource | WebAssembly.Module;
+
+                                                                                            /**
+                                                                                             * Instantiates the given `module`, which can either be bytes or
+                                                                                             * a precompiled `WebAssembly.Module`.
+                                                                                             *
+                                                                                             * @param {{ module: SyncInitInput }} module - Passing `SyncInitInput` directly is deprecated.
+                                                                                             *
+                                                                                             * @returns {InitOutput}
+                                                                                             */
+                                                                                            export function initSync(module: { module: SyncInitInput } | SyncInitInput): InitOutput;
+
+                                                                                            /**
+                                                                                             * If `module_or_path` is {RequestInfo} or {URL}, makes a request and
+                                                                                             * for everything else, calls `WebAssembly.instantiate` directly.
+                                                                                             *
+                                                                                             * @param {{ module_or_path: InitInput | Promise<InitInput> }} module_or_path - Passing `InitInput` directly is deprecated.
+                                                                                             *
+                                                                                             * @returns {Promise<InitOutput>}
+                                                                                             */
+                                                                                            export default function __wbg_init (module_or_path?: { module_or_path: InitInput | Promise<InitInput> } | InitInput | Promise<InitInput>): Promise<InitOutput>;

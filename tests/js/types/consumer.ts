@@ -1,9 +1,9 @@
 // A TypeScript consumer of the package: every call and every field it reads must type-check.
 import init, {
-  validate, resolvePlaceholders, vaultLoginRequest, vaultReadRequest, vaultSecret, extractJsonPath,
+  validate, validateDatastoreChange, resolvePlaceholders, vaultLoginRequest, vaultReadRequest, vaultSecret, extractJsonPath,
   grantSql, revokeSql, hbaLine, parseConnectionString, buildConnectionUri, explainError,
   type Report, type Diagnostic, type DatastorePayload, type QualyticsDatastore, type Explanation,
-  type SecretsManagementSettings, type ParsedConnectionString, type GeneratedText,
+  type SecretsManagementSettings, type DatastoreChange, type ParsedConnectionString, type GeneratedText,
 } from "pgconnect";
 
 await init();
@@ -19,6 +19,9 @@ const first: Diagnostic | undefined = report.diagnostics[0];
 const where: string = first?.path ?? "";
 const severity: "error" | "warning" | "info" | undefined = first?.severity;
 const valid: boolean = report.valid && report.errors === 0;
+
+const change: DatastoreChange = { schema: "sales", enrichment_prefix: null, trigger_catalog: true };
+const changeReport: Report = validateDatastoreChange(change, "enrichment");
 
 const resolution = resolvePlaceholders(payload, { db_password: "pw", port: 5432, ok: true });
 const missing: string[] = resolution.keys_missing;
@@ -60,4 +63,4 @@ const why: Explanation = explainError({ sqlstate: "28P01", message: "password au
   context: { username: "u" } });
 const fields: string[] = why.fields;
 
-export const used = [where, severity, valid, missing, sql, revoke, hba, port, uri, uri2, fields];
+export const used = [changeReport, where, severity, valid, missing, sql, revoke, hba, port, uri, uri2, fields];
