@@ -64,12 +64,20 @@ pub fn ChangeDetails(
     let ui = Ui {
         source_report: Memo::new(move |_| {
             edit.with(|e| match e {
-                Some(e) => form.with(|f| e.report(&e.patch(&f.source))),
+                Some(e) => form.with(|f| teams.with(|mine| e.report(&e.patch(&f.source), mine))),
                 None => Report::new(),
             })
         }),
         ..base
     };
+    // another team's: it stays (the server refuses to take the datastore away from it)
+    let locked = Signal::derive(move || {
+        edit.with(|e| {
+            e.as_ref()
+                .map(|e| teams.with(|mine| e.locked_teams(mine)))
+                .unwrap_or_default()
+        })
+    });
     let busy = RwSignal::new(false);
     let failure = RwSignal::new(None::<Failure>);
     let done = RwSignal::new(None::<String>);
@@ -202,7 +210,7 @@ pub fn ChangeDetails(
                             required=true
                         />
                     </div>
-                    <TeamsField ui=ui which=WHICH/>
+                    <TeamsField ui=ui which=WHICH locked=locked/>
                     <Check
                         id="details-trigger-catalog".to_owned()
                         label="Initiate sync"

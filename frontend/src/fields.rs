@@ -374,7 +374,12 @@ pub fn SelectField(
 
 /// The teams, as checkboxes in a fieldset (a multi-select that works with the keyboard alone).
 #[component]
-pub fn TeamsField(ui: Ui, which: Which) -> impl IntoView {
+pub fn TeamsField(
+    ui: Ui,
+    which: Which,
+    // teams shown ticked that the caller may not untick (another team's, on a stored datastore)
+    #[prop(optional, into)] locked: Signal<Vec<String>>,
+) -> impl IntoView {
     let path = "/teams";
     let id = field_id(which, path);
     let (invalid, messages, msg_id) = feedback_for(ui, which, path);
@@ -402,12 +407,14 @@ pub fn TeamsField(ui: Ui, which: Which) -> impl IntoView {
                             let for_id = box_id.clone();
                             let t1 = team.clone();
                             let t2 = team.clone();
+                            let is_locked = locked.with(|l| l.contains(&team));
                             let touch_id = id.clone();
                             view! {
-                                <label class="chip" for=for_id>
+                                <label class="chip" class:locked=is_locked for=for_id>
                                     <input
                                         type="checkbox"
                                         id=box_id
+                                        disabled=is_locked
                                         aria-invalid=move || if invalid.get() { "true" } else { "false" }
                                         prop:checked=move || {
                                             ui.form.with(|f| f.ds(which).teams.contains(&t1))
@@ -432,6 +439,21 @@ pub fn TeamsField(ui: Ui, which: Which) -> impl IntoView {
                         .collect_view()
                 }}
             </div>
+            {move || {
+                let l = locked.get();
+                (!l.is_empty()).then(|| view! {
+                    <p class="hint" id=format!("{}-locked", field_id(which, path))>
+                        {format!(
+                            "{} stays: you are not in {}, so only {} or an admin can take the \
+                             datastore away from {}.",
+                            l.join(", "),
+                            if l.len() == 1 { "that team" } else { "those teams" },
+                            if l.len() == 1 { "its members" } else { "their members" },
+                            if l.len() == 1 { "it" } else { "them" },
+                        )}
+                    </p>
+                })
+            }}
             {messages}
         </fieldset>
     }

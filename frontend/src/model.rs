@@ -1,6 +1,7 @@
 //! The wizard's state as plain data, and what it becomes: the JSON bodies the registry API takes.
 //! No Leptos here, so it is tested natively (`cargo test -p pgconnect-web`).
 
+use pgconnect_core::diagnostic::{Diagnostic, Severity};
 use pgconnect_core::explain::Field;
 use pgconnect_core::{Report, Shape, analyze};
 use serde_json::{Map, Value, json};
@@ -567,12 +568,74 @@ impl DetailsEdit {
 
     /// The core's report on the change, at the form's paths (`/name`, `/teams`, …).
     #[must_use]
-    pub fn report(&self, patch: &Map<String, Value>) -> Report {
-        pgconnect_core::analyze_datastore_patch(
+    pub fn report(&self, patch: &Map<String, Value>, mine: &[String]) -> Report {
+        let mut report = pgconnect_core::analyze_datastore_patch(
             &Value::Object(patch.clone()),
             core_kind(self.kind()),
         )
-        .0
+        .0;
+        if report.is_valid()
+            && let Some(d) = self.team_rule(patch, mine)
+        {
+            report.push(d);
+        }
+        report
+    }
+
+    /// The stored teams the caller cannot take the datastore away from: those not among `mine`
+    /// (`GET /api/teams`: an admin's are every team in use). Shown ticked and locked.
+    #[must_use]
+    pub fn locked_teams(&self, mine: &[String]) -> Vec<String> {
+        if mine.is_empty() {
+            return Vec::new(); // not known (yet): the server judges
+        }
+        self.teams()
+            .into_iter()
+            .filter(|t| !mine.contains(t))
+            .collect()
+    }
+
+    /// The server's team rules for a developer (a team the caller is not in stays; the caller
+    /// keeps sight of the datastore), judged before Save instead of refused after it.
+    fn team_rule(&self, patch: &Map<String, Value>, mine: &[String]) -> Option<Diagnostic> {
+        let new: Vec<&str> = patch
+            .get("teams")?
+            .as_array()?
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        if mine.is_empty() || new.is_empty() {
+            return None;
+        }
+        let error = |code: &'static str, message: String, help: String| Diagnostic {
+            code: code.into(),
+            severity: Severity::Error,
+            path: "/teams".to_owned(),
+            message,
+            help,
+        };
+        if let Some(team) = self
+            .locked_teams(mine)
+            .into_iter()
+            .find(|t| !new.contains(&t.as_str()))
+        {
+            return Some(error(
+                "auth/team",
+                format!(
+                    "you are not in team {team}, so you cannot take the datastore away from it"
+                ),
+                "keep it ticked, or ask one of its members or an admin".to_owned(),
+            ));
+        }
+        if !new.iter().any(|t| mine.iter().any(|m| m == t)) {
+            return Some(error(
+                "teams/lock-out",
+                "you would no longer see this datastore: none of the ticked teams is yours"
+                    .to_owned(),
+                format!("keep one of your teams ticked: {}", mine.join(", ")),
+            ));
+        }
+        None
     }
 
     /// The body of a test of where the change points: `POST /api/connections/{id}/test` with the
@@ -653,7 +716,7 @@ mod tests {
         assert!(!f.trigger_catalog, "Initiate sync starts off");
         assert_eq!(e.connection_id(), Some(3));
         assert!(e.patch(&f).is_empty(), "nothing typed, nothing sent");
-        assert!(e.report(&e.patch(&f)).diagnostics.is_empty());
+        assert!(e.report(&e.patch(&f), &[]).diagnostics.is_empty());
         // the same teams in another order are no change; text is trimmed as on create
         f.teams = vec!["Ops".to_owned(), "Finance".to_owned()];
         f.schema = " sales ".to_owned();
@@ -674,7 +737,7 @@ mod tests {
         f.name = String::new();
         f.teams.clear();
         f.database = "d".repeat(64);
-        let r = e.report(&e.patch(&f));
+        let r = e.report(&e.patch(&f), &[]);
         let paths: Vec<&str> = r.diagnostics.iter().map(|d| d.path.as_str()).collect();
         assert_eq!(paths, ["/name", "/database", "/teams"], "{r:?}");
         // the caller's teams first, then the datastore's others
@@ -682,6 +745,29 @@ mod tests {
             e.team_choices(&["Public".to_owned(), "Finance".to_owned()]),
             ["Public", "Finance", "Ops"]
         );
+        // a developer's team rules, before Save: another team's stays, and one of mine remains
+        let mine = ["Public".to_owned(), "Finance".to_owned()];
+        assert_eq!(e.locked_teams(&mine), ["Ops"]);
+        assert!(e.locked_teams(&[]).is_empty(), "unknown: nothing locked");
+        let codes = |teams: &[&str]| {
+            let mut f = e.form();
+            f.teams = teams.iter().map(|t| (*t).to_owned()).collect();
+            e.report(&e.patch(&f), &mine)
+                .diagnostics
+                .iter()
+                .map(|d| format!("{} {}", d.code, d.path))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(codes(&["Ops", "Finance", "Public"]), Vec::<String>::new());
+        assert_eq!(codes(&["Finance"]), ["auth/team /teams"]);
+        assert_eq!(codes(&["Ops"]), ["teams/lock-out /teams"]);
+        assert_eq!(codes(&["Ops", "Public"]), Vec::<String>::new());
+        // an admin's teams are every team in use: nothing is locked, any team may stay
+        let all = ["Finance".to_owned(), "Ops".to_owned(), "Public".to_owned()];
+        assert!(e.locked_teams(&all).is_empty());
+        let mut f = e.form();
+        f.teams = vec!["Public".to_owned()];
+        assert!(e.report(&e.patch(&f), &all).is_valid());
         let enrichment = DetailsEdit::new(json!({"enrich_only": true}));
         assert_eq!(enrichment.kind(), Kind::Enrichment);
         assert_eq!(enrichment.connection_id(), None);

@@ -732,6 +732,60 @@ test('a datastore\'s details are edited on its page: checked as typed, the new s
   page.off('request', count);
 });
 
+test('a developer edits teams within the team rules: another team\'s stays, and one of theirs must remain', async () => {
+  const created = await page.request.post(`${URL_}/api/datastores`, {
+    data: {
+      name: 'shared-teams', teams: ['Ops', 'Finance'], database: env.PG_DB, schema: env.PG_SCHEMA,
+      connection: { name: 'teams-conn', type: 'postgresql', host: env.PG_HOST, port: Number(env.PG_PORT),
+        username: env.PG_READER, password: env.PG_PASSWORD, ssl_mode: 'disable' },
+    },
+  });
+  assert.equal(created.status(), 201, await created.text());
+  const ds = await created.json();
+  const developer = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await developer.addCookies([{ name: 'pgconnect_session', value: env.PGCONNECT_DEVELOPER_TOKEN, url: URL_ }]);
+  const admin = page;
+  page = await developer.newPage();
+  page.on('pageerror', (e) => { throw e; });
+  try {
+    await page.goto(`${URL_}/#/datastores/${ds.id}`);
+    await pageTitle('shared-teams');
+    await page.click('#details-open');
+    // the developer's teams (Finance, and Public), then the datastore's other one, locked
+    assert.deepEqual(await page.locator('#details-teams .chip').allTextContents(), ['Finance', 'Public', 'Ops']);
+    assert.equal(await page.isChecked('#details-teams-2'), true);
+    assert.equal(await page.isDisabled('#details-teams-2'), true);
+    assert.equal(await page.isDisabled('#details-teams-0'), false);
+    assert.equal((await page.textContent('#details-teams-locked')).trim(),
+      'Ops stays: you are not in that team, so only its members or an admin can take the datastore away from it.');
+    // unticking Finance would leave only Ops: said as it happens, and Save sends nothing
+    await page.uncheck('#details-teams-0');
+    assert.match(await page.textContent('#details-teams-msg'),
+      /You would no longer see this datastore: none of the ticked teams is yours — keep one of your teams ticked: Finance, Public/);
+    await step('teams-lock-out');
+    let sent = 0;
+    const count = (r) => { if (r.method() === 'PATCH') sent += 1; };
+    page.on('request', count);
+    await page.click('#details-save');
+    await page.waitForTimeout(300);
+    assert.equal(sent, 0, 'a change the server would refuse is not sent');
+    page.off('request', count);
+    // with Public ticked the developer still sees it: saved
+    await page.check('#details-teams-1');
+    assert.doesNotMatch(await page.textContent('#details-teams-msg'), /no longer see/);
+    const [request] = await Promise.all([
+      page.waitForRequest((r) => r.method() === 'PATCH'),
+      page.click('#details-save'),
+    ]);
+    assert.deepEqual(request.postDataJSON(), { teams: ['Ops', 'Public'] });
+    await page.waitForSelector('#details-open');
+    assert.match(await page.textContent('#page-details'), /Teams(Ops, Public|Public, Ops)$/);
+  } finally {
+    await developer.close();
+    page = admin;
+  }
+});
+
 test('a viewer tests connections and is spared the buttons the server would refuse', async () => {
   const orders = (await api('/api/datastores')).find((d) => d.name === 'orders');
   const viewer = await browser.newContext({ viewport: { width: 1280, height: 900 } });

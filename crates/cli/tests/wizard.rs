@@ -81,6 +81,8 @@ fn the_wizard_in_headless_chromium() {
     let data = tempfile::tempdir().unwrap();
     // a viewer's session too (Public only), recorded in the store the server opens
     let viewer = common::token(data.path(), "viewer", &[]);
+    // and a developer's, in team Finance
+    let developer = common::token(data.path(), "developer", &["Finance"]);
     let mut server = Command::new(env!("CARGO_BIN_EXE_pgconnect"))
         .args([
             "serve",
@@ -131,6 +133,7 @@ fn the_wizard_in_headless_chromium() {
         .env("PGCONNECT_URL", &url)
         .env("PGCONNECT_LOGIN", &login)
         .env("PGCONNECT_VIEWER_TOKEN", &viewer)
+        .env("PGCONNECT_DEVELOPER_TOKEN", &developer)
         .env("PG_HOST", pg.host())
         .env("PG_PORT", pg.port().to_string())
         .env("PG_DB", DB)
