@@ -86,6 +86,22 @@ async function testConnection(scope = 'src') {
   return (await page.textContent(`#${scope}-result .headline`)).trim();
 }
 
+// Runs `body` with `page` a new page whose session is `token` (another role's), then gives the
+// admin's page back.
+async function signedInAs(token, body) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.addCookies([{ name: 'pgconnect_session', value: token, url: URL_ }]);
+  const admin = page;
+  page = await context.newPage();
+  page.on('pageerror', (e) => { throw e; });
+  try {
+    await body();
+  } finally {
+    await context.close();
+    page = admin;
+  }
+}
+
 async function api(pathname) {
   const r = await page.request.get(URL_ + pathname);
   assert.equal(r.status(), 200, `${pathname}: ${await r.text()}`);
@@ -742,12 +758,7 @@ test('a developer edits teams within the team rules: another team\'s stays, and 
   });
   assert.equal(created.status(), 201, await created.text());
   const ds = await created.json();
-  const developer = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await developer.addCookies([{ name: 'pgconnect_session', value: env.PGCONNECT_DEVELOPER_TOKEN, url: URL_ }]);
-  const admin = page;
-  page = await developer.newPage();
-  page.on('pageerror', (e) => { throw e; });
-  try {
+  await signedInAs(env.PGCONNECT_DEVELOPER_TOKEN, async () => {
     await page.goto(`${URL_}/#/datastores/${ds.id}`);
     await pageTitle('shared-teams');
     await page.click('#details-open');
@@ -780,20 +791,12 @@ test('a developer edits teams within the team rules: another team\'s stays, and 
     assert.deepEqual(request.postDataJSON(), { teams: ['Ops', 'Public'] });
     await page.waitForSelector('#details-open');
     assert.match(await page.textContent('#page-details'), /Teams(Ops, Public|Public, Ops)$/);
-  } finally {
-    await developer.close();
-    page = admin;
-  }
+  });
 });
 
 test('a viewer tests connections and is spared the buttons the server would refuse', async () => {
   const orders = (await api('/api/datastores')).find((d) => d.name === 'orders');
-  const viewer = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await viewer.addCookies([{ name: 'pgconnect_session', value: env.PGCONNECT_VIEWER_TOKEN, url: URL_ }]);
-  const admin = page;
-  page = await viewer.newPage();
-  page.on('pageerror', (e) => { throw e; });
-  try {
+  await signedInAs(env.PGCONNECT_VIEWER_TOKEN, async () => {
     await fresh();
     await page.waitForSelector('#viewer-note');
     assert.match(await page.textContent('#who'), /viewer/);
@@ -828,10 +831,7 @@ test('a viewer tests connections and is spared the buttons the server would refu
     // the server is the rule: the same session's write is refused there
     const refused = await page.request.delete(`${URL_}/api/datastores/${orders.id}`);
     assert.equal(refused.status(), 403);
-  } finally {
-    await viewer.close();
-    page = admin;
-  }
+  });
 });
 
 /** Presses Tab until the element with `id` has focus: it is reachable with the keyboard. */
