@@ -86,15 +86,19 @@ async function testConnection(scope = 'src') {
   return (await page.textContent(`#${scope}-result .headline`)).trim();
 }
 
-// Runs `body` with `page` a new page whose session is `token` (another role's), then gives the
-// admin's page back.
-async function signedInAs(token, body) {
+// Runs `body` with `page` a new page signed in as someone else — by a session token's cookie, or
+// by opening a login link as a colleague would — then gives the admin's page back.
+async function signedInAs({ token, link }, body) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.addCookies([{ name: 'pgconnect_session', value: token, url: URL_ }]);
+  if (token) await context.addCookies([{ name: 'pgconnect_session', value: token, url: URL_ }]);
   const admin = page;
   page = await context.newPage();
   page.on('pageerror', (e) => { throw e; });
   try {
+    if (link) {
+      await page.goto(URL_ + link);
+      assert.equal(new globalThis.URL(page.url()).pathname, '/', 'the link leads to the wizard');
+    }
     await body();
   } finally {
     await context.close();
@@ -748,7 +752,7 @@ test('a datastore\'s details are edited on its page: checked as typed, the new s
   page.off('request', count);
 });
 
-test('a developer edits teams within the team rules: another team\'s stays, and one of theirs must remain', async () => {
+test('a developer signs in by a login link made for them and edits teams within the team rules: another team\'s stays, one of theirs remains', async () => {
   const created = await page.request.post(`${URL_}/api/datastores`, {
     data: {
       name: 'shared-teams', teams: ['Ops', 'Finance'], database: env.PG_DB, schema: env.PG_SCHEMA,
@@ -758,9 +762,10 @@ test('a developer edits teams within the team rules: another team\'s stays, and 
   });
   assert.equal(created.status(), 201, await created.text());
   const ds = await created.json();
-  await signedInAs(env.PGCONNECT_DEVELOPER_TOKEN, async () => {
+  await signedInAs({ link: env.PGCONNECT_DEVELOPER_LOGIN }, async () => {
     await page.goto(`${URL_}/#/datastores/${ds.id}`);
     await pageTitle('shared-teams');
+    assert.match(await page.textContent('#who'), /Signed in as alice \(developer\)/);
     await page.click('#details-open');
     // the developer's teams (Finance, and Public), then the datastore's other one, locked
     assert.deepEqual(await page.locator('#details-teams .chip').allTextContents(), ['Finance', 'Public', 'Ops']);
@@ -796,7 +801,7 @@ test('a developer edits teams within the team rules: another team\'s stays, and 
 
 test('a viewer tests connections and is spared the buttons the server would refuse', async () => {
   const orders = (await api('/api/datastores')).find((d) => d.name === 'orders');
-  await signedInAs(env.PGCONNECT_VIEWER_TOKEN, async () => {
+  await signedInAs({ token: env.PGCONNECT_VIEWER_TOKEN }, async () => {
     await fresh();
     await page.waitForSelector('#viewer-note');
     assert.match(await page.textContent('#who'), /viewer/);

@@ -76,6 +76,68 @@ fn a_login_link_for_a_store_in_use_opens_one_session() {
     assert_eq!(status, 401);
     assert!(answer.contains("pgconnect token login-link"), "{answer}");
 
+    // a link for a colleague: their role, teams and name
+    let out = keyed(Some(KEY), None)
+        .args(["token", "login-link", "--url", &format!("http://{addr}")])
+        .args([
+            "--role",
+            "developer",
+            "--team",
+            "Finance",
+            "--subject",
+            "alice",
+        ])
+        .arg("--data-dir")
+        .arg(data)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(
+            "A one-time login link for the wizard (developer session for \"alice\", teams \
+             Finance; valid 24 hours, usable once):"
+        ),
+        "{text}"
+    );
+    let path = text
+        .lines()
+        .last()
+        .unwrap()
+        .replace(&format!("http://{addr}"), "");
+    let (status, answer) = get(&addr, &path, None);
+    assert_eq!(status, 303, "{answer}");
+    let cookie = answer
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("{answer}"))
+        .to_owned();
+    let (status, answer) = get(&addr, "/api/session", Some(&cookie));
+    assert_eq!(status, 200, "{answer}");
+    assert!(
+        answer.contains(r#""sub":"alice","role":"developer","teams":["Finance"]"#),
+        "{answer}"
+    );
+    // a role or a team that is not one is refused before anything is stored
+    for (flag, value, says) in [
+        (
+            "--role",
+            "boss",
+            "--role \"boss\": use admin, developer or viewer",
+        ),
+        ("--team", " ", "--team is empty"),
+        ("--subject", "", "--subject is empty"),
+    ] {
+        let out = keyed(Some(KEY), None)
+            .args(["token", "login-link", flag, value, "--data-dir"])
+            .arg(data)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{flag}: {err}");
+    }
+
     // a URL that is not one is refused before anything is stored
     let out = keyed(Some(KEY), None)
         .args([

@@ -81,8 +81,27 @@ fn the_wizard_in_headless_chromium() {
     let data = tempfile::tempdir().unwrap();
     // a viewer's session too (Public only), recorded in the store the server opens
     let viewer = common::token(data.path(), "viewer", &[]);
-    // and a developer's, in team Finance
-    let developer = common::token(data.path(), "developer", &["Finance"]);
+    // and a login link for a developer of Finance, as an operator hands one to a colleague
+    let out = common::keyed(Some(common::KEY), None)
+        .args([
+            "token",
+            "login-link",
+            "--role",
+            "developer",
+            "--team",
+            "Finance",
+        ])
+        .args(["--subject", "alice", "--data-dir"])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let developer_login = text
+        .lines()
+        .last()
+        .and_then(|l| l.find("/login?code=").map(|at| l[at..].to_owned()))
+        .unwrap_or_else(|| panic!("{text}"));
     let mut server = Command::new(env!("CARGO_BIN_EXE_pgconnect"))
         .args([
             "serve",
@@ -133,7 +152,7 @@ fn the_wizard_in_headless_chromium() {
         .env("PGCONNECT_URL", &url)
         .env("PGCONNECT_LOGIN", &login)
         .env("PGCONNECT_VIEWER_TOKEN", &viewer)
-        .env("PGCONNECT_DEVELOPER_TOKEN", &developer)
+        .env("PGCONNECT_DEVELOPER_LOGIN", &developer_login)
         .env("PG_HOST", pg.host())
         .env("PG_PORT", pg.port().to_string())
         .env("PG_DB", DB)

@@ -125,7 +125,7 @@ impl AppState {
     pub async fn login_path(&self) -> Result<String, String> {
         Ok(format!(
             "/login?code={}",
-            api::session::new_login_code(&self.registry).await?
+            api::session::new_login_code(&self.registry, &api::session::admin_grant()).await?
         ))
     }
 }

@@ -1309,7 +1309,8 @@ async fn revocation(store: StoreLocation) {
 /// A login link spends its code and records the session's token together: once only, and a
 /// store that fails as the token is recorded leaves the link usable.
 async fn login_link(store: &StoreLocation, a: &pgconnect_server::AppState, app_b: &axum::Router) {
-    use pgconnect_server::api::session::new_login_code;
+    use pgconnect_server::api::session::{admin_grant, new_login_code};
+    use pgconnect_server::registry::store::LoginGrant;
     let sessions = || async {
         a.registry()
             .store()
@@ -1321,7 +1322,7 @@ async fn login_link(store: &StoreLocation, a: &pgconnect_server::AppState, app_b
             .count()
     };
     let before = sessions().await;
-    let code = new_login_code(a.registry()).await.unwrap();
+    let code = new_login_code(a.registry(), &admin_grant()).await.unwrap();
     let login = format!("/login?code={code}");
 
     // the store refuses the token's record (a real failure, raised by a trigger): nothing is spent
@@ -1372,6 +1373,60 @@ async fn login_link(store: &StoreLocation, a: &pgconnect_server::AppState, app_b
     assert_eq!(sessions().await, before + 1, "a spent link records nothing");
     let (status, _, _) = call(app_b, "GET", "/login?code=", None, &[], vec![]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // a link made for a developer of Finance opens that session, and the server holds it to it
+    let grant = LoginGrant {
+        subject: "alice".to_owned(),
+        role: "developer".to_owned(),
+        teams: vec!["Finance".to_owned()],
+    };
+    let code = new_login_code(a.registry(), &grant).await.unwrap();
+    let (status, headers, _) = call(
+        app_b,
+        "GET",
+        &format!("/login?code={code}"),
+        None,
+        &[],
+        vec![],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let cookie = headers
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .and_then(|c| c.split_once('='))
+        .map(|(_, token)| token.to_owned())
+        .unwrap();
+    let (status, v) = json_call(app_b, "GET", "/api/session", Some(&cookie), &Value::Null).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(
+        (&v["sub"], &v["role"], &v["teams"]),
+        (&json!("alice"), &json!("developer"), &json!(["Finance"])),
+        "{v}"
+    );
+    let (_, teams) = json_call(app_b, "GET", "/api/teams", Some(&cookie), &Value::Null).await;
+    assert_eq!(teams, json!(["Finance", "Public"]));
+    let recorded = a.registry().store().tokens().await.unwrap();
+    assert!(
+        recorded.iter().any(|t| t.kind == "session"
+            && t.subject == "alice"
+            && t.role == "developer"
+            && t.teams == ["Finance"]),
+        "{recorded:?}"
+    );
+    let (status, v) = json_call(
+        app_b,
+        "POST",
+        "/api/connections",
+        Some(&cookie),
+        &json!({"name": "x", "type": "postgresql", "host": "db.example.com", "port": 5432,
+                "username": "u", "password": "p"}),
+    )
+    .await;
+    assert_ne!(status, StatusCode::FORBIDDEN, "a developer creates: {v}");
+    let (status, v) = json_call(app_b, "GET", "/api/tokens", Some(&cookie), &Value::Null).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "but is no admin: {v}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -4,9 +4,10 @@
 use std::future::Future;
 use std::time::Duration;
 
-use pgconnect_server::api::session::new_login_code;
+use pgconnect_server::api::session::{admin_grant, new_login_code};
 use pgconnect_server::api::views::TokenView;
 use pgconnect_server::auth::{Role, TokenKind, issue, verify};
+use pgconnect_server::registry::store::LoginGrant;
 use pgconnect_server::registry::{Registry, now};
 
 use crate::commands::store::StoreArgs;
@@ -24,11 +25,13 @@ pub enum Command {
         after_help = "Examples:\n  pgconnect token create --role developer --team Finance --team Public\n  export PGCONNECT_TOKEN=$(pgconnect token create --role viewer | tail -n 1)"
     )]
     Create(CreateArgs),
-    /// Make a one-time login link for the wizard: it opens an admin session in the browser
-    /// (valid 24 hours, usable once). The server prints one on its first start; this makes
-    /// another for a store in use (a new browser, an expired session, after a key rotation).
+    /// Make a one-time login link for the wizard: it opens a session in the browser (valid 24
+    /// hours, usable once), an admin's unless --role says otherwise. The server prints an
+    /// admin's on its first start; this makes one for a store in use (a colleague with their
+    /// role and teams, a new browser, an expired session, after a key rotation).
     #[command(after_help = "Examples:
-  pgconnect token login-link --data-dir /var/lib/pgconnect --url https://pgconnect.example.com")]
+  pgconnect token login-link --data-dir /var/lib/pgconnect --url https://pgconnect.example.com
+  pgconnect token login-link --role developer --team Finance --subject alice")]
     LoginLink(LoginLinkArgs),
     /// List the tokens this store's server issued (ids, subjects, roles, teams, expiry, whether
     /// revoked; never the tokens), wizard sessions included.
@@ -76,6 +79,17 @@ pub struct LoginLinkArgs {
     /// The server's address as the browser reaches it.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     url: String,
+    /// The session's role: admin (everything, every team), developer (create and change) or
+    /// viewer (read).
+    #[arg(long, default_value = "admin")]
+    role: String,
+    /// A team the session belongs to; repeat for several (default: none, so it sees Public
+    /// datastores; an admin sees every team's).
+    #[arg(long = "team")]
+    teams: Vec<String>,
+    /// Who the session is for, shown in the wizard and in `token list` (default: the role).
+    #[arg(long)]
+    subject: Option<String>,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -271,6 +285,20 @@ fn revoke(args: &RevokeArgs) -> Result<Outcome, Unreadable> {
     })
 }
 
+fn parse_role(role: &str) -> Result<Role, Unreadable> {
+    Role::parse(role)
+        .ok_or_else(|| Unreadable(format!("--role {role:?}: use admin, developer or viewer")))
+}
+
+fn check_teams(teams: &[String]) -> Result<(), Unreadable> {
+    if teams.iter().any(|t| t.trim().is_empty()) {
+        return Err(Unreadable(
+            "--team is empty: give a team's name, e.g. --team Finance".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 fn login_link(args: &LoginLinkArgs) -> Result<Outcome, Unreadable> {
     let base = args.url.trim_end_matches('/');
     if !(base.starts_with("http://") || base.starts_with("https://")) || base.contains(['?', '#']) {
@@ -280,23 +308,45 @@ fn login_link(args: &LoginLinkArgs) -> Result<Outcome, Unreadable> {
             args.url
         )));
     }
+    let role = parse_role(&args.role)?;
+    check_teams(&args.teams)?;
+    let mut grant = if role == Role::Admin && args.teams.is_empty() {
+        admin_grant()
+    } else {
+        LoginGrant {
+            subject: String::new(),
+            role: role.as_str().to_owned(),
+            teams: args.teams.clone(),
+        }
+    };
+    grant.subject = args
+        .subject
+        .clone()
+        .unwrap_or_else(|| role.as_str().to_owned());
+    if grant.subject.trim().is_empty() {
+        return Err(Unreadable(
+            "--subject is empty: say who the session is for, e.g. --subject alice".to_owned(),
+        ));
+    }
+    let teams = if args.teams.is_empty() {
+        String::new()
+    } else {
+        format!(", teams {}", args.teams.join(", "))
+    };
+    let what = format!("{} session for {:?}{teams}", role.as_str(), grant.subject);
     let code = with_registry(&args.store, |registry| async move {
-        let code = new_login_code(&registry).await.map_err(Unreadable);
+        let code = new_login_code(&registry, &grant).await.map_err(Unreadable);
         (registry, code)
     })?;
     Ok(Outcome::ok(format!(
-        "A one-time login link for the wizard (admin session; valid 24 hours, usable once):\n\
+        "A one-time login link for the wizard ({what}; valid 24 hours, usable once):\n\
          {base}/login?code={code}\n"
     )))
 }
 
 fn create(args: &CreateArgs) -> Result<Outcome, Unreadable> {
-    let role = Role::parse(&args.role).ok_or_else(|| {
-        Unreadable(format!(
-            "--role {:?}: use admin, developer or viewer",
-            args.role
-        ))
-    })?;
+    let role = parse_role(&args.role)?;
+    check_teams(&args.teams)?;
     if args.days == 0 || args.days > 3650 {
         return Err(Unreadable("--days must be between 1 and 3650".to_owned()));
     }

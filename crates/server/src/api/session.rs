@@ -1,4 +1,5 @@
-//! The browser session: a one-time login link becomes an HttpOnly cookie holding an admin token;
+//! The browser session: a one-time login link becomes an HttpOnly cookie holding a session token
+//! of the role and teams the link was made for;
 //! `GET /api/session` tells the wizard who it is; `GET /api/teams` lists the teams it can use.
 
 use crate::api::views::{Conflict, SessionView, StoreFailed, Unauthorized};
@@ -15,6 +16,7 @@ use crate::AppState;
 use crate::auth::{COOKIE, Caller, PUBLIC, Role, TokenKind, prepare};
 use crate::error::ApiError;
 use crate::registry::crypto::{random_token, sha256_hex};
+use crate::registry::store::LoginGrant;
 use crate::registry::{Registry, now, rfc3339};
 
 /// How long a login link stays valid.
@@ -22,17 +24,28 @@ pub const LOGIN_LINK_TTL: Duration = Duration::from_secs(24 * 3600);
 /// How long the session it opens lasts.
 pub const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
 
-/// Creates a one-time login code (stored as its hash); the code. The server makes one on first
-/// start; `pgconnect token login-link` makes one for a store in use.
-pub async fn new_login_code(registry: &Registry) -> Result<String, String> {
+/// Creates a one-time login code (stored as its hash) that opens `grant`'s session; the code.
+/// The server makes an admin one on first start; `pgconnect token login-link` makes one for a
+/// store in use, for any role.
+pub async fn new_login_code(registry: &Registry, grant: &LoginGrant) -> Result<String, String> {
     let code = random_token(32).map_err(|e| e.to_string())?;
     let expires = rfc3339(time::OffsetDateTime::now_utc() + LOGIN_LINK_TTL);
     registry
         .store()
-        .insert_login_code(&sha256_hex(&code), &now(), &expires)
+        .insert_login_code(&sha256_hex(&code), &now(), &expires, grant)
         .await
         .map_err(|e| e.to_string())?;
     Ok(code)
+}
+
+/// The session the server's first-start link opens: an admin's.
+#[must_use]
+pub fn admin_grant() -> LoginGrant {
+    LoginGrant {
+        subject: "admin".to_owned(),
+        role: Role::Admin.as_str().to_owned(),
+        teams: vec![PUBLIC.to_owned()],
+    }
 }
 
 /// `?code=…`.
@@ -85,12 +98,32 @@ pub async fn login(
     if code.is_empty() {
         return unusable();
     }
+    let store_failed = |e: &dyn std::fmt::Display| {
+        tracing::error!(error = %e, "login link: the store failed");
+        page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The registry's store did not answer",
+            "<p>Nothing was used up: open the same link again in a moment. If it keeps \
+             failing, the server's log says why.</p>",
+        )
+    };
+    let hash = sha256_hex(&code);
+    // what the link opens; spending it below checks again that it is unused, in one transaction
+    let grant = match state.registry.store().login_code(&hash, &now()).await {
+        Ok(Some(grant)) => grant,
+        Ok(None) => return unusable(),
+        Err(e) => return store_failed(&e),
+    };
+    let Some(role) = Role::parse(&grant.role) else {
+        tracing::error!(role = %grant.role, "login link: a role this server does not know");
+        return unusable();
+    };
     let issued = match prepare(
         state.registry.keys(),
         TokenKind::Session,
-        "admin",
-        Role::Admin,
-        &[PUBLIC.to_owned()],
+        &grant.subject,
+        role,
+        &grant.teams,
         SESSION_TTL,
     ) {
         Ok(issued) => issued,
@@ -101,31 +134,18 @@ pub async fn login(
     let spent = state
         .registry
         .store()
-        .spend_login_code(
-            &sha256_hex(&code),
-            &now(),
-            &issued.row,
-            &issued.prune_before,
-        )
+        .spend_login_code(&hash, &now(), &issued.row, &issued.prune_before)
         .await;
     let token = match spent {
         Ok(true) => issued.token,
         Ok(false) => return unusable(),
-        Err(e) => {
-            tracing::error!(error = %e, "login link: the store failed");
-            return page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The registry's store did not answer",
-                "<p>Nothing was used up: open the same link again in a moment. If it keeps \
-                 failing, the server's log says why.</p>",
-            );
-        }
+        Err(e) => return store_failed(&e),
     };
     let cookie = format!(
         "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
         SESSION_TTL.as_secs()
     );
-    tracing::info!("login link used: admin session opened");
+    tracing::info!(role = role.as_str(), "login link used: session opened");
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, v);

@@ -256,6 +256,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "catalog_run",
         include_str!("../../migrations/sqlite/0003_catalog_run.sql"),
     ),
+    (
+        4,
+        "login_link_roles",
+        include_str!("../../migrations/sqlite/0004_login_link_roles.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -272,6 +277,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "catalog_run",
         include_str!("../../migrations/postgres/0003_catalog_run.sql"),
+    ),
+    (
+        4,
+        "login_link_roles",
+        include_str!("../../migrations/postgres/0004_login_link_roles.sql"),
     ),
 ];
 
@@ -801,17 +811,48 @@ impl Store {
 
     // ----- login codes -----
 
-    /// Stores a login code's hash.
-    pub async fn insert_login_code(&self, hash: &str, now: &str, expires: &str) -> Result<()> {
+    /// Stores a login code's hash and the session it opens.
+    pub async fn insert_login_code(
+        &self,
+        hash: &str,
+        now: &str,
+        expires: &str,
+        grant: &LoginGrant,
+    ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO login_codes (code_hash, created_at, expires_at) VALUES ($1, $2, $3)",
+            "INSERT INTO login_codes (code_hash, created_at, expires_at, subject, role, teams) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(hash.to_owned())
         .bind(now.to_owned())
         .bind(expires.to_owned())
+        .bind(grant.subject.clone())
+        .bind(grant.role.clone())
+        .bind(serde_json::to_string(&grant.teams).unwrap_or_else(|_| "[]".to_owned()))
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// The session an unused, unexpired login code opens; `None` for any other code.
+    pub async fn login_code(&self, hash: &str, now: &str) -> Result<Option<LoginGrant>> {
+        let row = sqlx::query(
+            "SELECT subject, role, teams FROM login_codes \
+             WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
+        )
+        .bind(hash.to_owned())
+        .bind(now.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            let teams: String = r.try_get("teams")?;
+            Ok(LoginGrant {
+                subject: r.try_get("subject")?,
+                role: r.try_get("role")?,
+                teams: serde_json::from_str(&teams).unwrap_or_default(),
+            })
+        })
+        .transpose()
     }
 
     /// Spends a one-time login code and records the session token it opens, in one transaction:
@@ -994,6 +1035,17 @@ pub enum DatastoreConnection<'a> {
     Existing(i64),
     /// New, in the same transaction.
     New(&'a ConnectionWrite<'a>),
+}
+
+/// The session a login link opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginGrant {
+    /// Who it is for.
+    pub subject: String,
+    /// `admin`, `developer` or `viewer`.
+    pub role: String,
+    /// Its teams.
+    pub teams: Vec<String>,
 }
 
 /// A stored catalog.
