@@ -184,6 +184,7 @@ pub fn app(state: AppState) -> Router {
             get(api::session::whoami).delete(api::session::sign_out),
         )
         .route("/api/teams", get(api::session::teams))
+        .route("/api/login-links", post(api::links::create))
         .route("/api/tokens", get(api::tokens::list))
         .route(
             "/api/tokens/{id}",

@@ -43,6 +43,7 @@ use crate::api::views;
         api::session::whoami,
         api::session::sign_out,
         api::session::teams,
+        api::links::create,
         api::tokens::list,
         api::tokens::revoke,
         api::session::login,

@@ -62,6 +62,7 @@ async fn the_document_is_served_without_a_token_and_names_every_route() {
         "GET /api/session",
         "DELETE /api/session",
         "GET /api/teams",
+        "POST /api/login-links",
         "GET /api/tokens",
         "DELETE /api/tokens/{id}",
         "GET /login",

@@ -1427,6 +1427,48 @@ async fn login_link(store: &StoreLocation, a: &pgconnect_server::AppState, app_b
     assert_ne!(status, StatusCode::FORBIDDEN, "a developer creates: {v}");
     let (status, v) = json_call(app_b, "GET", "/api/tokens", Some(&cookie), &Value::Null).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "but is no admin: {v}");
+    // nor may it make login links; an admin may, from the API, and the link works once
+    let ask = json!({"subject": "bob", "role": "viewer", "teams": ["Sales"]});
+    let (status, v) = json_call(app_b, "POST", "/api/login-links", Some(&cookie), &ask).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    let admin = admin();
+    let (status, v) = json_call(
+        app_b,
+        "POST",
+        "/api/login-links",
+        Some(&admin),
+        &json!({"subject": "", "role": "boss", "teams": [""]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let paths: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["/subject", "/role", "/teams/0"], "{v}");
+    let (status, v) = json_call(app_b, "POST", "/api/login-links", Some(&admin), &ask).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        (&v["subject"], &v["role"], &v["teams"]),
+        (&json!("bob"), &json!("viewer"), &json!(["Sales"]))
+    );
+    let path = v["path"].as_str().unwrap();
+    assert!(path.starts_with("/login?code="), "{v}");
+    let (status, headers, _) = call(app_b, "GET", path, None, &[], vec![]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let bob = headers
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .and_then(|c| c.split_once('='))
+        .map(|(_, token)| token.to_owned())
+        .unwrap();
+    let (_, v) = json_call(app_b, "GET", "/api/session", Some(&bob), &Value::Null).await;
+    assert_eq!((&v["sub"], &v["role"]), (&json!("bob"), &json!("viewer")));
+    let (status, _, _) = call(app_b, "GET", path, None, &[], vec![]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "once only");
 }
 
 #[tokio::test(flavor = "multi_thread")]

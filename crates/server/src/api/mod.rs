@@ -9,6 +9,7 @@ pub mod assets;
 pub mod catalog;
 pub mod connections;
 pub mod datastores;
+pub mod links;
 pub mod session;
 pub mod tokens;
 pub mod views;
