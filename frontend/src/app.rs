@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use pgconnect_core::Severity;
 use serde_json::Value;
 
+use crate::access::AccessPage;
 use crate::api::{self, Failure};
 use crate::datastore::DatastoreFields;
 use crate::fields::{PREFIX, PrefixField, focus_first_error, refusal_list};
@@ -149,6 +150,9 @@ pub fn App() -> impl IntoView {
                 <nav class="views" aria-label="Views">
                     <a href=Route::Add.href() id="nav-add" aria-current=move || current(Route::Add)>"Add a datastore"</a>
                     <a href=Route::List.href() id="nav-list" aria-current=move || current(Route::List)>"Datastores"</a>
+                    <Show when=move || ui.role.with(|r| r.as_deref() == Some("admin"))>
+                        <a href=Route::Access.href() id="nav-access" aria-current=move || current(Route::Access)>"Access"</a>
+                    </Show>
                 </nav>
             </div>
             <Show when=move || !ui.signed_out.get()>
@@ -193,8 +197,8 @@ pub fn App() -> impl IntoView {
                 <p>
                     "You are signed in as a viewer: you can fill in this form and test the \
                      connection, but saving a datastore takes the developer role. Ask an admin \
-                     for a developer token ("
-                    <code>"pgconnect token create --role developer --team …"</code>
+                     for a developer's login link (their Access page, or "
+                    <code>"pgconnect token login-link --role developer --team …"</code>
                     ")."
                 </p>
             </div>
@@ -237,6 +241,7 @@ pub fn App() -> impl IntoView {
                     Route::Add => ().into_any(),
                     Route::List => view! { <DatastoreList/> }.into_any(),
                     Route::Datastore(id) => view! { <DatastorePage id=id may_write=Signal::derive(move || ui.may_write()) teams=ui.teams.into()/> }.into_any(),
+                    Route::Access => view! { <AccessPage/> }.into_any(),
                 }}
             </div>
             <Show when=move || adding.get()>

@@ -2,6 +2,7 @@
 //! live, link an enrichment datastore, finish. Validation, GRANT SQL, connection strings and
 //! previews come from the core linked in; only the live check and the registry go to the server.
 
+pub mod access;
 pub mod api;
 pub mod app;
 pub mod datastore;

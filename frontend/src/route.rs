@@ -12,6 +12,8 @@ pub enum Route {
     List,
     /// One datastore's page.
     Datastore(i64),
+    /// Login links and issued tokens (admins).
+    Access,
 }
 
 impl Route {
@@ -23,6 +25,7 @@ impl Route {
         let mut parts = path.split('/');
         match (parts.next(), parts.next(), parts.next()) {
             (Some("datastores"), None, None) => Route::List,
+            (Some("access"), None, None) => Route::Access,
             (Some("datastores"), Some(id), None) => match id.parse::<i64>() {
                 Ok(id) if id > 0 => Route::Datastore(id),
                 _ => Route::List,
@@ -38,6 +41,7 @@ impl Route {
             Route::Add => "#/".to_owned(),
             Route::List => "#/datastores".to_owned(),
             Route::Datastore(id) => format!("#/datastores/{id}"),
+            Route::Access => "#/access".to_owned(),
         }
     }
 }
@@ -64,6 +68,9 @@ mod tests {
             ("#/datastores/99999999999999999999", Route::List),
             ("#/datastores/7/catalog", Route::Add),
             ("#/elsewhere", Route::Add),
+            ("#/access", Route::Access),
+            ("#/access/", Route::Access),
+            ("#/access/7", Route::Add),
         ] {
             assert_eq!(Route::parse(fragment), route, "{fragment:?}");
         }
@@ -71,7 +78,7 @@ mod tests {
 
     #[test]
     fn every_route_links_to_itself() {
-        for route in [Route::Add, Route::List, Route::Datastore(42)] {
+        for route in [Route::Add, Route::List, Route::Datastore(42), Route::Access] {
             assert_eq!(Route::parse(&route.href()), route);
         }
     }

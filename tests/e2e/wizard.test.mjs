@@ -799,6 +799,46 @@ test('a developer signs in by a login link made for them and edits teams within 
   });
 });
 
+test('an admin invites a colleague from Access: the link signs them in once, and revoking ends the session', async () => {
+  await page.goto(`${URL_}/#/access`);
+  await page.waitForFunction(() => document.activeElement?.id === 'access-title', null, { timeout: 5000 });
+  assert.equal(await page.getAttribute('#nav-access', 'aria-current'), 'page');
+  // a fault is named at its field
+  await page.click('#access-make');
+  await page.waitForSelector('#access-refused');
+  assert.match(await page.textContent('#access-refused'), /\/subject.*`subject` must be the name of who the link is for/s);
+  // bob, a viewer of Sales
+  await page.fill('#access-subject', 'bob');
+  await page.selectOption('#access-role', 'viewer');
+  await page.locator('#access-teams label', { hasText: 'Ops' }).locator('input').check();
+  await page.click('#access-make');
+  await page.waitForSelector('#access-link');
+  assert.match(await page.textContent('#access-link'), /^For bob \(viewer, teams Ops\), until /);
+  const link = (await page.textContent('#access-url')).trim();
+  assert.ok(link.startsWith(`${URL_}/login?code=`), link);
+  await step('access-invite');
+  const admin = page;
+  await signedInAs({ link: link.slice(URL_.length) }, async () => {
+    await page.waitForSelector('#who');
+    assert.match(await page.textContent('#who'), /Signed in as bob \(viewer\)/);
+    assert.equal(await page.locator('#nav-access').count(), 0, 'Access is for admins');
+    // the admin revokes bob's session on the Access page: bob's next request is refused
+    await admin.reload();
+    await admin.waitForSelector('#access-tokens table');
+    const row = admin.locator('#access-tokens tr', { hasText: 'bob' }).first();
+    assert.match(await row.textContent(), /bobsessionviewerOps.*active/);
+    await row.locator('button').click();
+    await admin.waitForFunction(() => /bobsessionviewerOps.*revoked/.test(document.getElementById('access-tokens')?.textContent ?? ''));
+    assert.match(await admin.textContent('#access-tokens'), /adminsessionadminPublic[^a-z]*active \(this session\)Revoke \(signs you out\)/);
+    const refused = await page.request.get(`${URL_}/api/datastores`);
+    assert.equal(refused.status(), 401);
+  });
+  // the link was spent
+  const again = await page.request.get(link, { maxRedirects: 0 });
+  assert.equal(again.status(), 401);
+  await step('access-revoked');
+});
+
 test('a viewer tests connections and is spared the buttons the server would refuse', async () => {
   const orders = (await api('/api/datastores')).find((d) => d.name === 'orders');
   await signedInAs({ token: env.PGCONNECT_VIEWER_TOKEN }, async () => {

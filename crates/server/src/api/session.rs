@@ -172,6 +172,7 @@ pub async fn whoami(caller: Caller) -> Response {
         role: c.role,
         teams: c.teams,
         expires: c.exp,
+        id: c.jti,
     })
     .into_response()
 }

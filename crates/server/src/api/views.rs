@@ -257,6 +257,9 @@ pub struct SessionView {
     pub teams: Vec<String>,
     /// Expiry, Unix seconds.
     pub expires: u64,
+    /// The token's id, as `GET /api/tokens` lists it (absent on tokens minted before ids).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
 }
 
 /// A token the server issued (`GET /api/tokens`): never the token itself.

@@ -1,0 +1,231 @@
+//! Access (admins): a one-time login link for a colleague — their name, role and teams —
+//! (`POST /api/login-links`), and the sessions and tokens the server issued, each revocable
+//! (`GET /api/tokens`, `DELETE /api/tokens/{id}`). What `pgconnect token login-link`, `token list`
+//! and `token revoke` do from a shell.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use serde_json::{Value, json};
+
+use crate::api::{self, Failure, joined, text};
+use crate::fields::{CopyButton, refusal_list};
+
+/// The page.
+#[component]
+pub fn AccessPage() -> impl IntoView {
+    // the teams in use, offered for the link: read on each visit, so a team given to a datastore
+    // since the wizard loaded is among them
+    let teams = RwSignal::new(Vec::<String>::new());
+    leptos::task::spawn_local(async move {
+        if let Ok(t) = api::get::<Vec<String>>("/api/teams").await {
+            teams.set(t);
+        }
+    });
+    let subject = RwSignal::new(String::new());
+    let role = RwSignal::new("developer".to_owned());
+    let chosen = RwSignal::new(Vec::<String>::new());
+    let link = RwSignal::new(None::<Value>);
+    let failure = RwSignal::new(None::<Failure>);
+    let busy = RwSignal::new(false);
+    let tokens = RwSignal::new(None::<Result<Vec<Value>, String>>);
+    // this session's token id: its row says so, as revoking it signs this page out
+    let mine = RwSignal::new(None::<String>);
+    leptos::task::spawn_local(async move {
+        if let Ok(s) = api::get::<Value>("/api/session").await {
+            mine.set(s.get("id").and_then(Value::as_str).map(str::to_owned));
+        }
+    });
+    let load = move || {
+        leptos::task::spawn_local(async move {
+            let v = api::get::<Vec<Value>>("/api/tokens").await;
+            tokens.set(Some(v.map_err(|f| f.words())));
+        });
+    };
+    load();
+    request_animation_frame(|| crate::app::focus_heading("access-title"));
+    let make = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        failure.set(None);
+        link.set(None);
+        let body = json!({
+            "subject": subject.get_untracked(),
+            "role": role.get_untracked(),
+            "teams": chosen.get_untracked(),
+        });
+        leptos::task::spawn_local(async move {
+            let r = api::post::<Value>("/api/login-links", &body, None).await;
+            busy.set(false);
+            match r {
+                Ok(v) => {
+                    link.set(Some(v));
+                    load();
+                }
+                Err(f) => failure.set(Some(f)),
+            }
+        });
+    };
+    let revoke = move |id: String| {
+        leptos::task::spawn_local(async move {
+            match api::delete::<()>(&format!("/api/tokens/{id}")).await {
+                Ok(()) => load(),
+                Err(f) => failure.set(Some(f)),
+            }
+        });
+    };
+    let url = Signal::derive(move || {
+        link.with(|l| {
+            l.as_ref().map_or_else(String::new, |l| {
+                let origin = window().location().origin().unwrap_or_default();
+                format!("{origin}{}", text(l, "path"))
+            })
+        })
+    });
+    view! {
+        <section class="card" aria-labelledby="access-title">
+            <h2 id="access-title" tabindex="-1">"Access"</h2>
+            <h3>"Invite someone"</h3>
+            <p class="hint">
+                "A one-time link that signs its opener in with the role and teams chosen here, for \
+                 12 hours. It works once, within 24 hours: send it privately."
+            </p>
+            <form on:submit=make novalidate>
+                <div class="row">
+                    <div class="field">
+                        <label for="access-subject">"Name"</label>
+                        <input
+                            id="access-subject"
+                            type="text"
+                            autocomplete="off"
+                            placeholder="alice"
+                            prop:value=move || subject.get()
+                            on:input=move |ev| subject.set(event_target_value(&ev))
+                        />
+                    </div>
+                    <div class="field">
+                        <label for="access-role">"Role"</label>
+                        <select id="access-role" on:change=move |ev| role.set(event_target_value(&ev))>
+                            <option value="viewer">"viewer — reads and tests"</option>
+                            <option value="developer" selected>"developer — also adds and changes"</option>
+                            <option value="admin">"admin — everything, every team"</option>
+                        </select>
+                    </div>
+                </div>
+                <fieldset class="field teams" id="access-teams">
+                    <legend>"Teams"</legend>
+                    <div class="chips">
+                        {move || teams.get().into_iter().enumerate().map(|(i, team)| {
+                            let t1 = team.clone();
+                            let t2 = team.clone();
+                            view! {
+                                <label class="chip" for=format!("access-team-{i}")>
+                                    <input
+                                        type="checkbox"
+                                        id=format!("access-team-{i}")
+                                        prop:checked=move || chosen.with(|c| c.contains(&t1))
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            let t = t2.clone();
+                                            chosen.update(|c| {
+                                                c.retain(|x| *x != t);
+                                                if on {
+                                                    c.push(t);
+                                                }
+                                            });
+                                        }
+                                    />
+                                    {team}
+                                </label>
+                            }
+                        }).collect_view()}
+                    </div>
+                    <p class="hint">"None: Public datastores only. An admin sees every team's."</p>
+                </fieldset>
+                {move || failure.get().map(|f| view! {
+                    <div class="banner error" role="alert" id="access-refused">
+                        <p>{f.words()}</p>
+                        {refusal_list(&f)}
+                    </div>
+                })}
+                <div class="actions">
+                    <button type="submit" id="access-make" aria-busy=move || if busy.get() { "true" } else { "false" }>
+                        {move || if busy.get() { "Making…" } else { "Make a login link" }}
+                    </button>
+                </div>
+            </form>
+            {move || link.get().map(|l| view! {
+                <div class="banner success" id="access-link" role="status">
+                    <p>
+                        {format!(
+                            "For {} ({}{}), until {}:",
+                            text(&l, "subject"),
+                            text(&l, "role"),
+                            match joined(l.get("teams")) {
+                                t if t.is_empty() => String::new(),
+                                t => format!(", teams {t}"),
+                            },
+                            text(&l, "expires"),
+                        )}
+                    </p>
+                    <p><code id="access-url">{move || url.get()}</code></p>
+                    <CopyButton text=url label="Copy the link"/>
+                </div>
+            })}
+            <h3>"Sessions and tokens"</h3>
+            <p class="hint">
+                "Every token the server issued: browser sessions opened by login links, and tokens \
+                 from pgconnect token create. Revoking one ends it on every server sharing the \
+                 store, from its next request."
+            </p>
+            <div id="access-tokens" aria-live="polite">
+                {move || match tokens.get() {
+                    None => view! { <p><span class="spinner" aria-hidden="true"></span>" Loading…"</p> }.into_any(),
+                    Some(Err(words)) => view! { <p class="banner error">{words}</p> }.into_any(),
+                    Some(Ok(rows)) => view! {
+                        <div class="table-wrap">
+                            <table>
+                                <thead><tr>
+                                    <th scope="col">"Who"</th><th scope="col">"Kind"</th><th scope="col">"Role"</th>
+                                    <th scope="col">"Teams"</th><th scope="col">"Expires"</th><th scope="col">"Status"</th>
+                                    <th scope="col"><span class="sr-only">"Action"</span></th>
+                                </tr></thead>
+                                <tbody>
+                                    {rows.into_iter().rev().map(|t| {
+                                        let id = text(&t, "id");
+                                        let active = text(&t, "status") == "active";
+                                        let this = mine.with(|m| m.as_deref() == Some(id.as_str()));
+                                        let status = match t.get("revoked_at").and_then(Value::as_str) {
+                                            Some(at) => format!("revoked {at}"),
+                                            None if this => format!("{} (this session)", text(&t, "status")),
+                                            None => text(&t, "status"),
+                                        };
+                                        let button_id = format!("revoke-{id}");
+                                        let row_id = id.clone();
+                                        view! {
+                                            <tr data-id=row_id>
+                                                <td>{text(&t, "subject")}</td>
+                                                <td>{text(&t, "kind")}</td>
+                                                <td>{text(&t, "role")}</td>
+                                                <td>{joined(t.get("teams"))}</td>
+                                                <td>{text(&t, "expires_at")}</td>
+                                                <td>{status}</td>
+                                                <td>{active.then(|| view! {
+                                                    <button type="button" class="secondary small" id=button_id on:click=move |_| revoke(id.clone())>
+                                                        {if this { "Revoke (signs you out)" } else { "Revoke" }}
+                                                    </button>
+                                                })}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                }}
+            </div>
+        </section>
+    }
+}
