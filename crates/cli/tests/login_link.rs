@@ -31,6 +31,16 @@ fn get(addr: &str, path: &str, cookie: Option<&str>) -> (u16, String) {
     (answer[9..12].parse().unwrap(), answer)
 }
 
+/// The `name=value` of the answer's `Set-Cookie`.
+fn cookie_of(answer: &str) -> String {
+    answer
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("{answer}"))
+        .to_owned()
+}
+
 #[test]
 fn a_login_link_for_a_store_in_use_opens_one_session() {
     let dir = tempfile::tempdir().unwrap();
@@ -62,12 +72,7 @@ fn a_login_link_for_a_store_in_use_opens_one_session() {
 
     let (status, answer) = get(&addr, path, None);
     assert_eq!(status, 303, "{answer}");
-    let cookie = answer
-        .lines()
-        .find_map(|l| l.strip_prefix("set-cookie: "))
-        .and_then(|c| c.split(';').next())
-        .unwrap_or_else(|| panic!("{answer}"))
-        .to_owned();
+    let cookie = cookie_of(&answer);
     let (status, answer) = get(&addr, "/api/session", Some(&cookie));
     assert_eq!(status, 200, "{answer}");
     assert!(answer.contains(r#""role":"admin""#), "{answer}");
@@ -106,12 +111,7 @@ fn a_login_link_for_a_store_in_use_opens_one_session() {
         .replace(&format!("http://{addr}"), "");
     let (status, answer) = get(&addr, &path, None);
     assert_eq!(status, 303, "{answer}");
-    let cookie = answer
-        .lines()
-        .find_map(|l| l.strip_prefix("set-cookie: "))
-        .and_then(|c| c.split(';').next())
-        .unwrap_or_else(|| panic!("{answer}"))
-        .to_owned();
+    let cookie = cookie_of(&answer);
     let (status, answer) = get(&addr, "/api/session", Some(&cookie));
     assert_eq!(status, 200, "{answer}");
     assert!(

@@ -813,6 +813,17 @@ async fn scenario(config: Config, pg: &PgServer) {
     );
 }
 
+/// The session token a login answer's `Set-Cookie` carries.
+fn session_token(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .and_then(|c| c.split_once('='))
+        .map(|(_, token)| token.to_owned())
+        .unwrap()
+}
+
 /// Polls a datastore's catalog until discovery has finished.
 async fn wait_for_catalog(app: &axum::Router, id: i64, token: &str) -> Value {
     for _ in 0..200 {
@@ -1354,13 +1365,7 @@ async fn login_link(store: &StoreLocation, a: &pgconnect_server::AppState, app_b
     // the same link now opens a session, recorded; and only once
     let (status, headers, _) = call(app_b, "GET", &login, None, &[], vec![]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let cookie = headers
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|c| c.split(';').next())
-        .and_then(|c| c.split_once('='))
-        .map(|(_, token)| token.to_owned())
-        .unwrap();
+    let cookie = session_token(&headers);
     let (status, v) = json_call(app_b, "GET", "/api/session", Some(&cookie), &Value::Null).await;
     assert_eq!(
         (status, v["role"].as_str()),
@@ -1391,13 +1396,7 @@ async fn login_link(store: &StoreLocation, a: &pgconnect_server::AppState, app_b
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let cookie = headers
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|c| c.split(';').next())
-        .and_then(|c| c.split_once('='))
-        .map(|(_, token)| token.to_owned())
-        .unwrap();
+    let cookie = session_token(&headers);
     let (status, v) = json_call(app_b, "GET", "/api/session", Some(&cookie), &Value::Null).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(
@@ -1458,13 +1457,7 @@ async fn login_link(store: &StoreLocation, a: &pgconnect_server::AppState, app_b
     assert!(path.starts_with("/login?code="), "{v}");
     let (status, headers, _) = call(app_b, "GET", path, None, &[], vec![]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let bob = headers
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|c| c.split(';').next())
-        .and_then(|c| c.split_once('='))
-        .map(|(_, token)| token.to_owned())
-        .unwrap();
+    let bob = session_token(&headers);
     let (_, v) = json_call(app_b, "GET", "/api/session", Some(&bob), &Value::Null).await;
     assert_eq!((&v["sub"], &v["role"]), (&json!("bob"), &json!("viewer")));
     let (status, _, _) = call(app_b, "GET", path, None, &[], vec![]).await;
