@@ -72,6 +72,9 @@ pub struct Config {
     pub catalog_statement_timeout: Duration,
     /// A whole discovery, connection included. Default 120 s.
     pub catalog_timeout: Duration,
+    /// How long a discovery waits for its turn before it fails as `catalog/busy`. Default (`None`):
+    /// `catalog_timeout`.
+    pub catalog_queue_timeout: Option<Duration>,
 }
 
 impl Config {
@@ -88,6 +91,7 @@ impl Config {
             max_concurrent_catalogs: 4,
             catalog_statement_timeout: Duration::from_secs(30),
             catalog_timeout: Duration::from_secs(120),
+            catalog_queue_timeout: None,
         }
     }
 }

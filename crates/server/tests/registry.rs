@@ -1475,3 +1475,75 @@ async fn token_revocation_on_both_stores() {
     );
     revocation(StoreLocation::Postgres(url)).await;
 }
+
+/// With every turn taken, a discovery waits `catalog_queue_timeout` and then fails as
+/// `catalog/busy`, saying why; the one holding the turn is still running.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_discovery_that_gets_no_turn_fails_as_busy() {
+    use std::time::Duration;
+    // a server that accepts connections and never answers: a discovery there holds its turn
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hole = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let config = Config {
+        max_concurrent_catalogs: 1,
+        catalog_timeout: Duration::from_secs(20),
+        catalog_queue_timeout: Some(Duration::from_millis(300)),
+        ..common::config()
+    };
+    let app = pgconnect_server::app(common::state(config).await);
+    let dev = common::token(Role::Developer, &["Public"]);
+    let mut ids = Vec::new();
+    for name in ["hole-a", "hole-b"] {
+        let body = json!({"name": name, "teams": ["Public"], "database": "d", "schema": "s",
+            "trigger_catalog": true,
+            "connection": {"name": name, "type": "postgresql", "host": "127.0.0.1", "port": port,
+                "username": "u", "password": "p", "ssl_mode": "disable"}});
+        let (status, v) = json_call(&app, "POST", "/api/datastores", Some(&dev), &body).await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        ids.push(v["id"].as_i64().unwrap());
+    }
+    // one holds the turn for 20 s; the other gives up after 0.3 s
+    let mut states = Vec::new();
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        states.clear();
+        for id in &ids {
+            let (_, v) = json_call(
+                &app,
+                "GET",
+                &format!("/api/datastores/{id}/catalog"),
+                Some(&dev),
+                &Value::Null,
+            )
+            .await;
+            states.push(v);
+        }
+        if states.iter().any(|v| v["status"] == "failed") {
+            break;
+        }
+    }
+    let (failed, running): (Vec<&Value>, Vec<&Value>) =
+        states.iter().partition(|v| v["status"] == "failed");
+    assert_eq!((failed.len(), running.len()), (1, 1), "{states:?}");
+    assert_eq!(running[0]["status"], "running", "{states:?}");
+    let error = &failed[0]["failure"]["error"];
+    assert_eq!(error["code"], "catalog/busy", "{error}");
+    assert_eq!(
+        error["message"],
+        "Discovery waited 0.3 s for its turn and did not start: this server runs 1 discoveries \
+         at once, and others were ahead of it."
+    );
+    assert!(
+        error["help"]
+            .as_str()
+            .is_some_and(|h| h.contains("--max-concurrent-catalogs")),
+        "{error}"
+    );
+    hole.abort();
+}

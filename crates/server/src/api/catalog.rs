@@ -52,8 +52,8 @@ fn failed(
 /// Marks the catalog running and starts discovery in the background.
 ///
 /// The discovery is known by a random run id: it stores its result only while the row still
-/// carries that id (see `Store::finish_catalog`). It waits at most `catalog_timeout` for its turn
-/// and then runs at most `catalog_timeout`, so a row still running after [`stale_after`] has no
+/// carries that id (see `Store::finish_catalog`). It waits at most `catalog_queue_timeout` for its
+/// turn and then runs at most `catalog_timeout`, so a row still running after [`stale_after`] has no
 /// discovery behind it any more (the server stopped) and is shown as interrupted.
 pub(crate) async fn start(state: &AppState, row: &DatastoreRow) -> Result<(), ApiError> {
     let (payload, kind) = row_payload(state, row).await?;
@@ -69,7 +69,7 @@ pub(crate) async fn start(state: &AppState, row: &DatastoreRow) -> Result<(), Ap
     let id = row.id;
     tokio::spawn(async move {
         // a few discoveries at a time; the rest wait their turn, for a while
-        let wait = state.config.catalog_timeout;
+        let wait = queue_timeout(&state);
         let turn = tokio::time::timeout(wait, state.catalogs.clone().acquire_owned()).await;
         let (status, body) = match turn {
             Ok(Ok(_permit)) => discover(&state, &payload, kind).await,
@@ -79,7 +79,7 @@ pub(crate) async fn start(state: &AppState, row: &DatastoreRow) -> Result<(), Ap
                 format!(
                     "Discovery waited {} s for its turn and did not start: this server runs {} \
                      discoveries at once, and others were ahead of it.",
-                    wait.as_secs(),
+                    wait.as_secs_f64(),
                     state.config.max_concurrent_catalogs.max(1)
                 ),
                 "Start it again later; the operator can raise `pgconnect serve --max-concurrent-catalogs`.",
@@ -113,26 +113,29 @@ pub(crate) async fn start(state: &AppState, row: &DatastoreRow) -> Result<(), Ap
     Ok(())
 }
 
+/// How long a discovery waits for its turn.
+fn queue_timeout(state: &AppState) -> Duration {
+    state
+        .config
+        .catalog_queue_timeout
+        .unwrap_or(state.config.catalog_timeout)
+}
+
 /// How long after its start a running discovery has certainly ended: its longest wait for a turn,
 /// its longest run, and a minute to store the result. Servers that share a store should share
 /// `--catalog-timeout`: each judges by its own.
 #[must_use]
-pub fn stale_after(catalog_timeout: Duration) -> Duration {
-    catalog_timeout
-        .saturating_mul(2)
+pub fn stale_after(queue_timeout: Duration, catalog_timeout: Duration) -> Duration {
+    queue_timeout
+        .saturating_add(catalog_timeout)
         .saturating_add(Duration::from_secs(60))
 }
 
 /// `c` as it stands at `now`: a row still running past [`stale_after`] lost its discovery (the
 /// server that ran it stopped) and reads as failed, with the way out.
 #[must_use]
-pub fn settled(
-    mut c: CatalogRow,
-    now: time::OffsetDateTime,
-    catalog_timeout: Duration,
-) -> CatalogRow {
-    let limit =
-        time::Duration::try_from(stale_after(catalog_timeout)).unwrap_or(time::Duration::MAX);
+pub fn settled(mut c: CatalogRow, now: time::OffsetDateTime, stale_after: Duration) -> CatalogRow {
+    let limit = time::Duration::try_from(stale_after).unwrap_or(time::Duration::MAX);
     let cutoff = now.checked_sub(limit).map(rfc3339);
     // RFC 3339 UTC to the second, one format: text order is time order
     if c.status == "running" && cutoff.is_some_and(|cutoff| c.started_at < cutoff) {
@@ -210,7 +213,8 @@ pub(crate) async fn stored(
         .await
         .map_err(store_error)?;
     let now = time::OffsetDateTime::now_utc();
-    Ok(c.map(|c| settled(c, now, state.config.catalog_timeout)))
+    let limit = stale_after(queue_timeout(state), state.config.catalog_timeout);
+    Ok(c.map(|c| settled(c, now, limit)))
 }
 
 /// `POST /api/datastores/{id}/catalog`: 202, discovery runs in the background.
@@ -315,8 +319,8 @@ mod tests {
 
     #[test]
     fn a_running_discovery_is_interrupted_only_once_it_cannot_be_running() {
-        let timeout = Duration::from_secs(120);
-        // 2 × 120 s + 60 s = 300 s
+        let timeout = stale_after(Duration::from_secs(120), Duration::from_secs(120));
+        assert_eq!(timeout, Duration::from_secs(300), "120 s + 120 s + 60 s");
         let Ok(now) = time::OffsetDateTime::from_unix_timestamp(1_795_349_100) else {
             panic!("a valid time")
         };
@@ -339,7 +343,11 @@ mod tests {
             assert_eq!((old.status.as_str(), old.body), (status, None));
         }
         // a timeout too large for the clock never marks anything
-        let huge = settled(row("running", "2000-01-01T00:00:00Z"), now, Duration::MAX);
+        let huge = settled(
+            row("running", "2000-01-01T00:00:00Z"),
+            now,
+            stale_after(Duration::MAX, Duration::MAX),
+        );
         assert_eq!(huge.status, "running");
     }
 }
