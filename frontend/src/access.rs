@@ -209,7 +209,7 @@ pub fn AccessPage() -> impl IntoView {
                                                 <td>{text(&t, "subject")}</td>
                                                 <td>{text(&t, "kind")}</td>
                                                 <td>{text(&t, "role")}</td>
-                                                <td>{joined(t.get("teams"))}</td>
+                                                <td>{teams_text(&t)}</td>
                                                 <td>{text(&t, "expires_at")}</td>
                                                 <td>{status}</td>
                                                 <td>{active.then(|| view! {
@@ -227,5 +227,15 @@ pub fn AccessPage() -> impl IntoView {
                 }}
             </div>
         </section>
+    }
+}
+
+/// A token's teams as what it sees: an admin sees every team's datastores; anyone else with no
+/// team, the Public ones.
+fn teams_text(t: &Value) -> String {
+    match joined(t.get("teams")) {
+        teams if !teams.is_empty() => teams,
+        _ if text(t, "role") == "admin" => "every team".to_owned(),
+        _ => "none (Public only)".to_owned(),
     }
 }

@@ -830,6 +830,7 @@ test('an admin invites a colleague from Access: the link signs them in once, and
     await row.locator('button').click();
     await admin.waitForFunction(() => /bobsessionviewerOps.*revoked/.test(document.getElementById('access-tokens')?.textContent ?? ''));
     assert.match(await admin.textContent('#access-tokens'), /adminsessionadminPublic[^a-z]*active \(this session\)Revoke \(signs you out\)/);
+    assert.match(await admin.textContent('#access-tokens'), /clicliviewernone \(Public only\)/, 'a token without teams says what it sees');
     const refused = await page.request.get(`${URL_}/api/datastores`);
     assert.equal(refused.status(), 401);
   });
