@@ -11,6 +11,11 @@
 # would be a 401 (crates/server/tests/registry.rs and crates/cli/tests/token_revocation.rs test
 # them).
 #
+# One worker: with two, hypothesis parses source files in two threads at once, and CPython 3.11
+# then fails now and then with "SystemError: AST constructor recursion depth mismatch" (a CPython
+# bug, fixed in 3.12), a crash of the tool that failed the run; one worker also made more cases
+# in the same time here (2,304 against about 1,900 in 20 s).
+#
 # positive_data_acceptance is left out on purpose: the core checks more than a JSON Schema can
 # say (non-empty names, host syntax, port range, PEM certificates, `${key}`s that resolve), so a
 # schema-valid body may still be refused with a 422 report. That is the product, not a bug.
@@ -42,7 +47,7 @@ status=0
 PYTHONPATH="$PWD/scripts" SCHEMATHESIS_HOOKS=schemathesis_hooks .tools/venv/bin/schemathesis run "http://127.0.0.1:$port/api/openapi.json" \
   -H "Authorization: Bearer $token" -H "X-Project-ID: qa" \
   --checks all --exclude-checks positive_data_acceptance --exclude-operation-id signOut --exclude-operation-id tokens_revoke \
-  --max-time "${SCHEMATHESIS_SECONDS:-60}" --workers 2 --no-color || status=$?
+  --max-time "${SCHEMATHESIS_SECONDS:-60}" --workers 1 --no-color || status=$?
 if grep -E ' ERROR |panicked' "$work/serve.log"; then
   echo "the server logged errors during the schemathesis run (above)"; status=1
 fi

@@ -35,10 +35,14 @@ pub fn AccessPage() -> impl IntoView {
             mine.set(s.get("id").and_then(Value::as_str).map(str::to_owned));
         }
     });
+    let links = RwSignal::new(Vec::<Value>::new());
     let load = move || {
         leptos::task::spawn_local(async move {
             let v = api::get::<Vec<Value>>("/api/tokens").await;
             tokens.set(Some(v.map_err(|f| f.words())));
+            if let Ok(l) = api::get::<Vec<Value>>("/api/login-links").await {
+                links.set(l);
+            }
         });
     };
     load();
@@ -72,6 +76,18 @@ pub fn AccessPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match api::delete::<()>(&format!("/api/tokens/{id}")).await {
                 Ok(()) => load(),
+                Err(f) => failure.set(Some(f)),
+            }
+        });
+    };
+    let withdraw = move |id: String| {
+        leptos::task::spawn_local(async move {
+            match api::delete::<()>(&format!("/api/login-links/{id}")).await {
+                Ok(()) => {
+                    // the link just shown may be the one withdrawn
+                    link.set(None);
+                    load();
+                }
                 Err(f) => failure.set(Some(f)),
             }
         });
@@ -174,6 +190,38 @@ pub fn AccessPage() -> impl IntoView {
                     <CopyButton text=url label="Copy the link"/>
                 </div>
             })}
+            <Show when=move || links.with(|l| !l.is_empty())>
+                <h3>"Links not used yet"</h3>
+                <div class="table-wrap" id="access-links">
+                    <table>
+                        <thead><tr>
+                            <th scope="col">"For"</th><th scope="col">"Role"</th><th scope="col">"Teams"</th>
+                            <th scope="col">"Made"</th><th scope="col">"Expires"</th>
+                            <th scope="col"><span class="sr-only">"Action"</span></th>
+                        </tr></thead>
+                        <tbody>
+                            {move || links.get().into_iter().map(|l| {
+                                let id = text(&l, "id");
+                                let button_id = format!("withdraw-{id}");
+                                view! {
+                                    <tr>
+                                        <td>{text(&l, "subject")}</td>
+                                        <td>{text(&l, "role")}</td>
+                                        <td>{teams_text(&l)}</td>
+                                        <td>{text(&l, "created")}</td>
+                                        <td>{text(&l, "expires")}</td>
+                                        <td>
+                                            <button type="button" class="secondary small" id=button_id on:click=move |_| withdraw(id.clone())>
+                                                "Withdraw"
+                                            </button>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            </Show>
             <h3>"Sessions and tokens"</h3>
             <p class="hint">
                 "Every token the server issued: browser sessions opened by login links, and tokens \

@@ -837,7 +837,19 @@ test('an admin invites a colleague from Access: the link signs them in once, and
   // the link was spent
   const again = await page.request.get(link, { maxRedirects: 0 });
   assert.equal(again.status(), 401);
+  // a link sent to the wrong person is withdrawn before it is used
+  assert.equal(await page.locator('#access-links').count(), 0, 'no link is waiting');
+  await page.fill('#access-subject', 'carol');
+  await page.click('#access-make');
+  await page.waitForSelector('#access-links');
+  const carol = (await page.textContent('#access-url')).trim();
+  assert.match(await page.textContent('#access-links'), /caroldevelopernone \(Public only\)/);
   await step('access-revoked');
+  await page.locator('#access-links tr', { hasText: 'carol' }).locator('button').click();
+  await page.waitForSelector('#access-links', { state: 'detached' });
+  assert.equal(await page.locator('#access-link').count(), 0, 'the withdrawn link is no longer shown');
+  const withdrawn = await page.request.get(carol, { maxRedirects: 0 });
+  assert.equal(withdrawn.status(), 401);
 });
 
 test('a viewer tests connections and is spared the buttons the server would refuse', async () => {

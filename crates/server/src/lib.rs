@@ -188,7 +188,14 @@ pub fn app(state: AppState) -> Router {
             get(api::session::whoami).delete(api::session::sign_out),
         )
         .route("/api/teams", get(api::session::teams))
-        .route("/api/login-links", post(api::links::create))
+        .route(
+            "/api/login-links",
+            post(api::links::create).get(api::links::list),
+        )
+        .route(
+            "/api/login-links/{id}",
+            axum::routing::delete(api::links::withdraw),
+        )
         .route("/api/tokens", get(api::tokens::list))
         .route(
             "/api/tokens/{id}",

@@ -44,6 +44,8 @@ use crate::api::views;
         api::session::sign_out,
         api::session::teams,
         api::links::create,
+        api::links::list,
+        api::links::withdraw,
         api::tokens::list,
         api::tokens::revoke,
         api::session::login,

@@ -63,6 +63,8 @@ async fn the_document_is_served_without_a_token_and_names_every_route() {
         "DELETE /api/session",
         "GET /api/teams",
         "POST /api/login-links",
+        "GET /api/login-links",
+        "DELETE /api/login-links/{id}",
         "GET /api/tokens",
         "DELETE /api/tokens/{id}",
         "GET /login",

@@ -1462,6 +1462,81 @@ async fn login_link(store: &StoreLocation, a: &pgconnect_server::AppState, app_b
     assert_eq!((&v["sub"], &v["role"]), (&json!("bob"), &json!("viewer")));
     let (status, _, _) = call(app_b, "GET", path, None, &[], vec![]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "once only");
+
+    // links not used yet are listed (never their codes) and can be withdrawn
+    let carol = json!({"subject": "carol", "role": "developer"});
+    let (_, made) = json_call(app_b, "POST", "/api/login-links", Some(&admin), &carol).await;
+    let (status, open) =
+        json_call(app_b, "GET", "/api/login-links", Some(&admin), &Value::Null).await;
+    assert_eq!(status, StatusCode::OK, "{open}");
+    let listed: Vec<&Value> = open
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["subject"] == "carol")
+        .collect();
+    assert_eq!(listed.len(), 1, "{open}");
+    assert_eq!(
+        (&listed[0]["role"], &listed[0]["teams"]),
+        (&json!("developer"), &json!([]))
+    );
+    let code = made["path"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/login?code=");
+    assert!(
+        !open.to_string().contains(code),
+        "the list never holds a code"
+    );
+    assert!(
+        !open
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["subject"] == "bob"),
+        "a used link is not listed: {open}"
+    );
+    let id = listed[0]["id"].as_str().unwrap().to_owned();
+    let (status, _) = json_call(
+        app_b,
+        "DELETE",
+        &format!("/api/login-links/{id}"),
+        Some(&cookie),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a developer cannot withdraw links"
+    );
+    let withdraw = || async {
+        json_call(
+            app_b,
+            "DELETE",
+            &format!("/api/login-links/{id}"),
+            Some(&admin),
+            &Value::Null,
+        )
+        .await
+        .0
+    };
+    assert_eq!(withdraw().await, StatusCode::NO_CONTENT);
+    assert_eq!(withdraw().await, StatusCode::NOT_FOUND);
+    let (status, _, _) = call(
+        app_b,
+        "GET",
+        made["path"].as_str().unwrap(),
+        None,
+        &[],
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a withdrawn link opens nothing"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,11 +1,12 @@
 //! `POST /api/login-links`: an admin makes a one-time login link for a colleague — their name,
 //! role and teams — from the browser, as `pgconnect token login-link` does from a shell. The code
-//! is in the answer once; the store keeps only its hash.
+//! is in the answer once; the store keeps only its hash. `GET` lists the links not used yet (by
+//! an id cut from the hash) and `DELETE /api/login-links/{id}` withdraws one.
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path as AxumPath, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use pgconnect_core::{Diagnostic, Path, Report};
@@ -13,14 +14,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::views::{Forbidden, Invalid, StoreFailed, TooLarge, Unauthorized};
-use super::{invalid, json_required};
+use super::views::{Forbidden, Invalid, NotFound, StoreFailed, TooLarge, Unauthorized};
+use super::{invalid, json_required, store_error};
 use crate::AppState;
 use crate::api::session::{LOGIN_LINK_TTL, new_login_code};
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
-use crate::registry::rfc3339;
 use crate::registry::store::LoginGrant;
+use crate::registry::{now, rfc3339};
 
 /// The body of `POST /api/login-links`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -172,6 +173,94 @@ pub async fn create(
         }),
     )
         .into_response())
+}
+
+/// A login link not used yet (`GET /api/login-links`): never its code.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OpenLoginLinkView {
+    /// What `DELETE /api/login-links/{id}` takes.
+    pub id: String,
+    /// Who the session is for.
+    pub subject: String,
+    /// Its role.
+    pub role: String,
+    /// Its teams.
+    pub teams: Vec<String>,
+    /// When it was made (RFC 3339).
+    pub created: String,
+    /// When it stops working (RFC 3339).
+    pub expires: String,
+}
+
+/// `GET /api/login-links`: the links not used yet, newest first (admins only).
+#[utoipa::path(
+    get,
+    operation_id = "login_links_list",
+    path = "/api/login-links",
+    tag = "session",
+    summary = "The login links not used yet (never their codes; admins)",
+    responses(
+        (status = 200, description = "Newest first", body = Vec<OpenLoginLinkView>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 503, response = StoreFailed),
+    ),
+)]
+pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    caller.require(Role::Admin, "list login links")?;
+    let rows = state
+        .registry
+        .store()
+        .open_login_links(&now())
+        .await
+        .map_err(store_error)?;
+    let views: Vec<OpenLoginLinkView> = rows
+        .into_iter()
+        .map(|r| OpenLoginLinkView {
+            id: r.id,
+            subject: r.grant.subject,
+            role: r.grant.role,
+            teams: r.grant.teams,
+            created: r.created_at,
+            expires: r.expires_at,
+        })
+        .collect();
+    Ok(Json(views).into_response())
+}
+
+/// `DELETE /api/login-links/{id}`: withdraws a link not used yet (admins only).
+#[utoipa::path(
+    delete,
+    operation_id = "login_links_withdraw",
+    path = "/api/login-links/{id}",
+    tag = "session",
+    summary = "Withdraw a login link not used yet (admins)",
+    params(("id" = String, Path, description = "The link's id (`GET /api/login-links`)")),
+    responses(
+        (status = 204, description = "Withdrawn: opening it now says it cannot be used"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = StoreFailed),
+    ),
+)]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    caller: Caller,
+    AxumPath(id): AxumPath<String>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Admin, "withdraw login links")?;
+    let done = state
+        .registry
+        .store()
+        .withdraw_login_link(&id)
+        .await
+        .map_err(store_error)?;
+    if !done {
+        return Err(ApiError::not_found("unused login link", &id));
+    }
+    tracing::info!("login link withdrawn");
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[cfg(test)]

@@ -855,6 +855,46 @@ impl Store {
         .transpose()
     }
 
+    /// The login links still usable at `now` (neither used nor expired), newest first: each by
+    /// the first 16 hex digits of its code's hash (the code itself is never kept).
+    pub async fn open_login_links(&self, now: &str) -> Result<Vec<LoginLinkRow>> {
+        sqlx::query(
+            "SELECT substr(code_hash, 1, 16) AS id, subject, role, teams, created_at, expires_at \
+             FROM login_codes WHERE used_at IS NULL AND expires_at > $1 \
+             ORDER BY created_at DESC, code_hash",
+        )
+        .bind(now.to_owned())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            let teams: String = r.try_get("teams")?;
+            Ok(LoginLinkRow {
+                id: r.try_get("id")?,
+                grant: LoginGrant {
+                    subject: r.try_get("subject")?,
+                    role: r.try_get("role")?,
+                    teams: serde_json::from_str(&teams).unwrap_or_default(),
+                },
+                created_at: r.try_get("created_at")?,
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
+        .collect()
+    }
+
+    /// Withdraws an unused login link (by its id from [`Store::open_login_links`]): true when
+    /// one was withdrawn.
+    pub async fn withdraw_login_link(&self, id: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "DELETE FROM login_codes WHERE substr(code_hash, 1, 16) = $1 AND used_at IS NULL",
+        )
+        .bind(id.to_owned())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// Spends a one-time login code and records the session token it opens, in one transaction:
     /// true when this call spent it. A code that is unknown, used or expired records nothing
     /// (false); a failure spends nothing, so the link still works once the store answers.
@@ -1035,6 +1075,19 @@ pub enum DatastoreConnection<'a> {
     Existing(i64),
     /// New, in the same transaction.
     New(&'a ConnectionWrite<'a>),
+}
+
+/// A login link not used yet.
+#[derive(Debug, Clone)]
+pub struct LoginLinkRow {
+    /// The first 16 hex digits of its code's hash.
+    pub id: String,
+    /// The session it opens.
+    pub grant: LoginGrant,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub expires_at: String,
 }
 
 /// The session a login link opens.
