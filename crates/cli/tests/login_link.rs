@@ -118,6 +118,71 @@ fn a_login_link_for_a_store_in_use_opens_one_session() {
         answer.contains(r#""sub":"alice","role":"developer","teams":["Finance"]"#),
         "{answer}"
     );
+    // links not used yet: listed (never their codes), and withdrawn
+    let token = |args: &[&str]| {
+        keyed(Some(KEY), None)
+            .arg("token")
+            .args(args)
+            .arg("--data-dir")
+            .arg(data)
+            .output()
+            .unwrap()
+    };
+    let made = String::from_utf8(token(&["login-link", "--subject", "dave"]).stdout).unwrap();
+    let dave = made
+        .lines()
+        .last()
+        .unwrap()
+        .replace("http://127.0.0.1:8080", "");
+    let listed = token(&["links"]);
+    let table = String::from_utf8(listed.stdout).unwrap();
+    assert!(table.starts_with("ID  "), "{table}");
+    assert!(
+        table.lines().any(|l| l
+            .split_whitespace()
+            .skip(1)
+            .take(3)
+            .eq(["dave", "admin", "Public"])),
+        "{table}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&token(&["links", "--format", "json"]).stdout).unwrap();
+    // dave's, and the one the server printed on its first start
+    let links = json.as_array().unwrap();
+    assert_eq!(links.len(), 2, "{json}");
+    assert!(
+        !json
+            .to_string()
+            .contains(dave.trim_start_matches("/login?code="))
+    );
+    let id_of = |subject: &str| {
+        links
+            .iter()
+            .find(|l| l["subject"] == subject)
+            .and_then(|l| l["id"].as_str())
+            .unwrap()
+            .to_owned()
+    };
+    let id = id_of("dave");
+    let out = token(&["withdraw", &id]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("Withdrew 1 login link(s)"));
+    let out = token(&["withdraw", &id]);
+    assert_eq!(out.status.code(), Some(1), "a second time: no such link");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`pgconnect token links` lists them"));
+    assert_eq!(
+        get(&addr, &dave, None).0,
+        401,
+        "a withdrawn link opens nothing"
+    );
+    let left = String::from_utf8(token(&["links"]).stdout).unwrap();
+    assert!(!left.contains("dave"), "{left}");
+    assert_eq!(token(&["withdraw", &id_of("admin")]).status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(token(&["links"]).stdout).unwrap(),
+        "No login link is waiting to be used.\n"
+    );
+
     // a role or a team that is not one is refused before anything is stored
     for (flag, value, says) in [
         (

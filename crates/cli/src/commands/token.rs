@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use pgconnect_server::api::links::OpenLoginLinkView;
 use pgconnect_server::api::session::{admin_grant, new_login_code};
 use pgconnect_server::api::views::TokenView;
 use pgconnect_server::auth::{Role, TokenKind, issue, verify};
@@ -47,6 +48,35 @@ pub enum Command {
   pgconnect token revoke --subject ci-pipeline
   printf '%s' \"$LEAKED_TOKEN\" | pgconnect token revoke -")]
     Revoke(RevokeArgs),
+    /// List the login links not used yet (who for, role, teams, when made and until when;
+    /// never their codes), as the wizard's Access view does.
+    #[command(
+        after_help = "Examples:\n  pgconnect token links --data-dir /var/lib/pgconnect\n  pgconnect token links --format json"
+    )]
+    Links(LinksArgs),
+    /// Withdraw login links not used yet (ids from `token links`): opening one then says it
+    /// cannot be used.
+    #[command(after_help = "Example:\n  pgconnect token withdraw 3f9a0c1d2e4b5a69")]
+    Withdraw(WithdrawArgs),
+}
+
+/// `token links`.
+#[derive(Debug, clap::Args)]
+pub struct LinksArgs {
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// `token withdraw`.
+#[derive(Debug, clap::Args)]
+pub struct WithdrawArgs {
+    /// Link ids (the ID column of `token links`).
+    #[arg(required = true)]
+    ids: Vec<String>,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 /// `token list`.
@@ -119,6 +149,8 @@ pub fn run(command: &Command) -> Result<Outcome, Unreadable> {
         Command::LoginLink(args) => login_link(args),
         Command::List(args) => list(args),
         Command::Revoke(args) => revoke(args),
+        Command::Links(args) => links(args),
+        Command::Withdraw(args) => withdraw(args),
     }
 }
 
@@ -190,14 +222,19 @@ fn list(args: &ListArgs) -> Result<Outcome, Unreadable> {
     let header = [
         "ID", "KIND", "SUBJECT", "ROLE", "TEAMS", "EXPIRES", "STATUS",
     ];
+    Ok(Outcome::ok(columns(header, table)))
+}
+
+/// Rows under a header, each column as wide as its widest cell.
+fn columns<const N: usize>(header: [&str; N], rows: Vec<[String; N]>) -> String {
     let mut widths = header.map(str::len);
-    for row in &table {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
     let mut out = String::new();
-    for row in std::iter::once(header.map(str::to_owned)).chain(table) {
+    for row in std::iter::once(header.map(str::to_owned)).chain(rows) {
         let line: Vec<String> = row
             .iter()
             .zip(widths)
@@ -206,7 +243,83 @@ fn list(args: &ListArgs) -> Result<Outcome, Unreadable> {
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
     }
-    Ok(Outcome::ok(out))
+    out
+}
+
+fn links(args: &LinksArgs) -> Result<Outcome, Unreadable> {
+    let rows = with_registry(&args.store, |registry| async move {
+        let rows = registry
+            .store()
+            .open_login_links(&now())
+            .await
+            .map_err(|e| Unreadable(e.to_string()));
+        (registry, rows)
+    })?;
+    let views: Vec<OpenLoginLinkView> = rows.into_iter().map(OpenLoginLinkView::of).collect();
+    if args.format == Format::Json {
+        // the same JSON as GET /api/login-links
+        return Ok(Outcome::ok(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&views).unwrap_or_default()
+        )));
+    }
+    if views.is_empty() {
+        return Ok(Outcome::ok(
+            "No login link is waiting to be used.\n".to_owned(),
+        ));
+    }
+    let table: Vec<[String; 6]> = views
+        .into_iter()
+        .map(|v| {
+            [
+                v.id,
+                v.subject,
+                v.role,
+                if v.teams.is_empty() {
+                    "-".to_owned()
+                } else {
+                    v.teams.join(",")
+                },
+                v.created,
+                v.expires,
+            ]
+        })
+        .collect();
+    Ok(Outcome::ok(columns(
+        ["ID", "FOR", "ROLE", "TEAMS", "MADE", "EXPIRES"],
+        table,
+    )))
+}
+
+fn withdraw(args: &WithdrawArgs) -> Result<Outcome, Unreadable> {
+    let ids = args.ids.clone();
+    let unknown = with_registry(&args.store, |registry| async move {
+        let result = async {
+            let mut unknown = Vec::new();
+            for id in &ids {
+                if !registry.store().withdraw_login_link(id).await? {
+                    unknown.push(id.clone());
+                }
+            }
+            Ok::<_, pgconnect_server::registry::store::StoreError>(unknown)
+        }
+        .await
+        .map_err(|e| Unreadable(e.to_string()));
+        (registry, result)
+    })?;
+    let done = args.ids.len() - unknown.len();
+    let mut out = Outcome::ok(format!(
+        "Withdrew {done} login link(s): opening one now says it cannot be used.\n"
+    ));
+    if !unknown.is_empty() {
+        out.stderr = format!(
+            "error: no unused login link has the id {}\n  help: `pgconnect token links` lists them; \
+             a link already used is a session: `pgconnect token list` and `token revoke`\n",
+            unknown.join(", ")
+        );
+        out.failed = true;
+    }
+    Ok(out)
 }
 
 fn revoke(args: &RevokeArgs) -> Result<Outcome, Unreadable> {

@@ -20,7 +20,7 @@ use crate::AppState;
 use crate::api::session::{LOGIN_LINK_TTL, new_login_code};
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
-use crate::registry::store::LoginGrant;
+use crate::registry::store::{LoginGrant, LoginLinkRow};
 use crate::registry::{now, rfc3339};
 
 /// The body of `POST /api/login-links`.
@@ -192,6 +192,21 @@ pub struct OpenLoginLinkView {
     pub expires: String,
 }
 
+impl OpenLoginLinkView {
+    /// The view of a stored link.
+    #[must_use]
+    pub fn of(r: LoginLinkRow) -> OpenLoginLinkView {
+        OpenLoginLinkView {
+            id: r.id,
+            subject: r.grant.subject,
+            role: r.grant.role,
+            teams: r.grant.teams,
+            created: r.created_at,
+            expires: r.expires_at,
+        }
+    }
+}
+
 /// `GET /api/login-links`: the links not used yet, newest first (admins only).
 #[utoipa::path(
     get,
@@ -214,17 +229,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Respo
         .open_login_links(&now())
         .await
         .map_err(store_error)?;
-    let views: Vec<OpenLoginLinkView> = rows
-        .into_iter()
-        .map(|r| OpenLoginLinkView {
-            id: r.id,
-            subject: r.grant.subject,
-            role: r.grant.role,
-            teams: r.grant.teams,
-            created: r.created_at,
-            expires: r.expires_at,
-        })
-        .collect();
+    let views: Vec<OpenLoginLinkView> = rows.into_iter().map(OpenLoginLinkView::of).collect();
     Ok(Json(views).into_response())
 }
 
