@@ -191,7 +191,11 @@ fn a_login_link_for_a_store_in_use_opens_one_session() {
             "--role \"boss\": use admin, developer or viewer",
         ),
         ("--team", " ", "--team is empty"),
-        ("--subject", "", "--subject is empty"),
+        (
+            "--subject",
+            "",
+            "--subject must name who the session is for",
+        ),
     ] {
         let out = keyed(Some(KEY), None)
             .args(["token", "login-link", flag, value, "--data-dir"])

@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use pgconnect_server::api::links::OpenLoginLinkView;
+use pgconnect_server::api::links::{OpenLoginLinkView, usable_subject, usable_team};
 use pgconnect_server::api::session::{admin_grant, new_login_code};
 use pgconnect_server::api::views::TokenView;
 use pgconnect_server::auth::{Role, TokenKind, issue, verify};
@@ -209,11 +209,7 @@ fn list(args: &ListArgs) -> Result<Outcome, Unreadable> {
                 v.kind,
                 v.subject,
                 v.role,
-                if v.teams.is_empty() {
-                    "-".to_owned()
-                } else {
-                    v.teams.join(",")
-                },
+                teams_cell(&v.teams),
                 v.expires_at,
                 v.revoked_at.map_or(v.status, |at| format!("revoked {at}")),
             ]
@@ -223,6 +219,15 @@ fn list(args: &ListArgs) -> Result<Outcome, Unreadable> {
         "ID", "KIND", "SUBJECT", "ROLE", "TEAMS", "EXPIRES", "STATUS",
     ];
     Ok(Outcome::ok(columns(header, table)))
+}
+
+/// A TEAMS cell: the names, or `-` for none.
+fn teams_cell(teams: &[String]) -> String {
+    if teams.is_empty() {
+        "-".to_owned()
+    } else {
+        teams.join(",")
+    }
 }
 
 /// Rows under a header, each column as wide as its widest cell.
@@ -275,11 +280,7 @@ fn links(args: &LinksArgs) -> Result<Outcome, Unreadable> {
                 v.id,
                 v.subject,
                 v.role,
-                if v.teams.is_empty() {
-                    "-".to_owned()
-                } else {
-                    v.teams.join(",")
-                },
+                teams_cell(&v.teams),
                 v.created,
                 v.expires,
             ]
@@ -404,7 +405,7 @@ fn parse_role(role: &str) -> Result<Role, Unreadable> {
 }
 
 fn check_teams(teams: &[String]) -> Result<(), Unreadable> {
-    if teams.iter().any(|t| t.trim().is_empty()) {
+    if !teams.iter().all(|t| usable_team(t)) {
         return Err(Unreadable(
             "--team is empty: give a team's name, e.g. --team Finance".to_owned(),
         ));
@@ -436,9 +437,9 @@ fn login_link(args: &LoginLinkArgs) -> Result<Outcome, Unreadable> {
         .subject
         .clone()
         .unwrap_or_else(|| role.as_str().to_owned());
-    if grant.subject.trim().is_empty() {
+    if !usable_subject(&grant.subject) {
         return Err(Unreadable(
-            "--subject is empty: say who the session is for, e.g. --subject alice".to_owned(),
+            "--subject must name who the session is for in 1 to 100 characters, e.g. --subject alice".to_owned(),
         ));
     }
     let teams = if args.teams.is_empty() {

@@ -53,6 +53,20 @@ pub struct LoginLinkView {
 
 const FIELDS: &[&str] = &["subject", "role", "teams"];
 
+/// Whether `subject` (trimmed) can name who a login link is for: 1 to 100 characters. The API
+/// and `pgconnect token login-link` both ask this.
+#[must_use]
+pub fn usable_subject(subject: &str) -> bool {
+    let n = subject.trim().chars().count();
+    (1..=100).contains(&n)
+}
+
+/// Whether `team` (trimmed) can name a team: not empty.
+#[must_use]
+pub fn usable_team(team: &str) -> bool {
+    !team.trim().is_empty()
+}
+
 /// Reads the request: each fault at its field, with the fix.
 fn read(body: &Value) -> Result<(String, Role, Vec<String>), Report> {
     let root = Path::ROOT;
@@ -75,7 +89,7 @@ fn read(body: &Value) -> Result<(String, Role, Vec<String>), Report> {
         ));
     }
     let subject = match o.get("subject").and_then(Value::as_str).map(str::trim) {
-        Some(s) if !s.is_empty() && s.chars().count() <= 100 => Some(s.to_owned()),
+        Some(s) if usable_subject(s) => Some(s.to_owned()),
         _ => {
             report.push(Diagnostic::error(
                 "login-link/subject",
@@ -101,7 +115,7 @@ fn read(body: &Value) -> Result<(String, Role, Vec<String>), Report> {
         Some(Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
                 match item.as_str().map(str::trim) {
-                    Some(t) if !t.is_empty() => teams.push(t.to_owned()),
+                    Some(t) if usable_team(t) => teams.push(t.to_owned()),
                     _ => report.push(Diagnostic::error(
                         "login-link/team",
                         &root.key("teams").index(i),
