@@ -811,7 +811,9 @@ impl Store {
 
     // ----- login codes -----
 
-    /// Stores a login code's hash and the session it opens.
+    /// Stores a login code's hash and the session it opens, first forgetting the codes that
+    /// expired by `now` (used or not: an expired code opens nothing and is listed nowhere), so
+    /// the table holds no more than the codes made within one link's lifetime.
     pub async fn insert_login_code(
         &self,
         hash: &str,
@@ -819,6 +821,11 @@ impl Store {
         expires: &str,
         grant: &LoginGrant,
     ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM login_codes WHERE expires_at <= $1")
+            .bind(now.to_owned())
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "INSERT INTO login_codes (code_hash, created_at, expires_at, subject, role, teams) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -829,8 +836,9 @@ impl Store {
         .bind(grant.subject.clone())
         .bind(grant.role.clone())
         .bind(serde_json::to_string(&grant.teams).unwrap_or_else(|_| "[]".to_owned()))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -845,11 +853,10 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.map(|r| {
-            let teams: String = r.try_get("teams")?;
             Ok(LoginGrant {
                 subject: r.try_get("subject")?,
                 role: r.try_get("role")?,
-                teams: serde_json::from_str(&teams).unwrap_or_default(),
+                teams: json_column(&r, "teams")?,
             })
         })
         .transpose()
@@ -868,13 +875,12 @@ impl Store {
         .await?
         .iter()
         .map(|r| {
-            let teams: String = r.try_get("teams")?;
             Ok(LoginLinkRow {
                 id: r.try_get("id")?,
                 grant: LoginGrant {
                     subject: r.try_get("subject")?,
                     role: r.try_get("role")?,
-                    teams: serde_json::from_str(&teams).unwrap_or_default(),
+                    teams: json_column(r, "teams")?,
                 },
                 created_at: r.try_get("created_at")?,
                 expires_at: r.try_get("expires_at")?,
@@ -1054,13 +1060,25 @@ impl TokenRow {
     }
 }
 
+/// A column holding JSON text (a row's teams, a connection's spec), read as `T`. Text that does
+/// not parse is a decoding error, never a default: an empty team list would show a datastore to
+/// everyone.
+fn json_column<T: serde::de::DeserializeOwned>(r: &AnyRow, column: &str) -> Result<T> {
+    let text: String = r.try_get(column)?;
+    serde_json::from_str(&text).map_err(|e| {
+        StoreError::Database(sqlx::Error::ColumnDecode {
+            index: format!("{column:?}"),
+            source: Box::new(e),
+        })
+    })
+}
+
 fn token_row(r: &AnyRow) -> Result<TokenRow> {
-    let teams: String = r.try_get("teams")?;
     Ok(TokenRow {
         jti: r.try_get("jti")?,
         subject: r.try_get("subject")?,
         role: r.try_get("role")?,
-        teams: serde_json::from_str(&teams).unwrap_or_default(),
+        teams: json_column(r, "teams")?,
         kind: r.try_get("kind")?,
         issued_at: r.try_get("issued_at")?,
         expires_at: r.try_get("expires_at")?,
@@ -1133,7 +1151,6 @@ const CONNECTION_SELECT_ALL: &str = connection_select!("ORDER BY c.id");
 const CONNECTION_SELECT_ONE: &str = connection_select!("WHERE c.id = $1");
 
 fn connection_row(r: &AnyRow) -> Result<ConnectionRow> {
-    let spec: String = r.try_get("spec")?;
     let mut secrets = Vec::new();
     if r.try_get::<i64, _>("pw")? > 0 {
         secrets.push("password".to_owned());
@@ -1144,7 +1161,7 @@ fn connection_row(r: &AnyRow) -> Result<ConnectionRow> {
     Ok(ConnectionRow {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
-        spec: serde_json::from_str(&spec).unwrap_or(Value::Null),
+        spec: json_column(r, "spec")?,
         secrets,
         datastores: r.try_get("datastores")?,
         created_at: r.try_get("created_at")?,
@@ -1153,7 +1170,6 @@ fn connection_row(r: &AnyRow) -> Result<ConnectionRow> {
 }
 
 fn datastore_row(r: &AnyRow) -> Result<DatastoreRow> {
-    let teams: String = r.try_get("teams")?;
     Ok(DatastoreRow {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
@@ -1161,7 +1177,7 @@ fn datastore_row(r: &AnyRow) -> Result<DatastoreRow> {
         connection_id: r.try_get("connection_id")?,
         database: r.try_get("database_name")?,
         schema: r.try_get("schema_name")?,
-        teams: serde_json::from_str(&teams).unwrap_or_default(),
+        teams: json_column(r, "teams")?,
         enrichment_prefix: r.try_get("enrichment_prefix")?,
         trigger_catalog: r.try_get::<i64, _>("trigger_catalog")? != 0,
         description: r.try_get("description")?,
@@ -1264,6 +1280,92 @@ fn scrub(message: &str, url: &str) -> String {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
+
+    /// A team list or spec the store cannot read is an error, not an empty list: a datastore
+    /// with no teams is shown to everyone as Public.
+    #[tokio::test]
+    async fn unreadable_json_columns_fail_instead_of_defaulting() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&StoreLocation::Sqlite(dir.path().to_owned()))
+            .await
+            .unwrap();
+        let t = "2026-01-01T00:00:00Z";
+        sqlx::query(
+            "INSERT INTO connections (name, spec, created_at, updated_at) VALUES ('c', '{}', $1, $1)",
+        )
+        .bind(t)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+        let id = store.connections().await.unwrap()[0].id;
+        sqlx::query(
+            "INSERT INTO datastores (name, kind, connection_id, database_name, schema_name, teams, \
+             trigger_catalog, created_at, updated_at) \
+             VALUES ('d', 'source', $1, 'db', 'public', '[\"Finance\"]', 0, $2, $2)",
+        )
+        .bind(id)
+        .bind(t)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+        assert_eq!(store.datastores(None).await.unwrap()[0].teams, ["Finance"]);
+
+        sqlx::query("UPDATE datastores SET teams = 'Finance'")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        let err = store.datastores(None).await.unwrap_err().to_string();
+        assert!(err.contains("\"teams\""), "{err}");
+        assert!(store.datastore(1).await.is_err());
+
+        sqlx::query("UPDATE connections SET spec = '{'")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        let err = store.connections().await.unwrap_err().to_string();
+        assert!(err.contains("\"spec\""), "{err}");
+    }
+
+    /// Making a login link forgets the expired ones, used or not; usable ones stay.
+    #[tokio::test]
+    async fn expired_login_codes_are_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&StoreLocation::Sqlite(dir.path().to_owned()))
+            .await
+            .unwrap();
+        let grant = LoginGrant {
+            subject: "alice".to_owned(),
+            role: "developer".to_owned(),
+            teams: vec![],
+        };
+        let (t0, t1, t2, t3) = (
+            "2026-01-01T00:00:00Z",
+            "2026-01-01T00:15:00Z",
+            "2026-01-01T00:20:00Z",
+            "2026-01-01T00:35:00Z",
+        );
+        store.insert_login_code("a", t0, t1, &grant).await.unwrap();
+        store.insert_login_code("b", t0, t1, &grant).await.unwrap();
+        store.insert_login_code("c", t0, t3, &grant).await.unwrap();
+        sqlx::query("UPDATE login_codes SET used_at = $1 WHERE code_hash = 'b'")
+            .bind(t0)
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        let hashes = || async {
+            let rows = sqlx::query("SELECT code_hash FROM login_codes ORDER BY code_hash")
+                .fetch_all(&store.pool)
+                .await
+                .unwrap();
+            rows.iter()
+                .map(|r| r.try_get::<String, _>("code_hash").unwrap())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(hashes().await, ["a", "b", "c"]);
+        store.insert_login_code("d", t2, t3, &grant).await.unwrap();
+        assert_eq!(hashes().await, ["c", "d"]);
+        assert!(store.login_code("c", t2).await.unwrap().is_some());
+    }
 
     #[test]
     fn urls_are_shown_without_passwords() {
