@@ -456,6 +456,11 @@ fn serve_refuses_unusable_limits_before_it_starts() {
             "--catalog-timeout takes a positive number of seconds",
         ),
         (
+            "--catalog-queue-timeout",
+            "nan",
+            "--catalog-queue-timeout takes a positive number of seconds",
+        ),
+        (
             "--catalog-statement-timeout",
             "-5",
             "--catalog-statement-timeout takes a positive number of seconds",
@@ -480,6 +485,7 @@ fn serve_refuses_unusable_limits_before_it_starts() {
     for flag in [
         "--max-concurrent-catalogs",
         "--catalog-timeout",
+        "--catalog-queue-timeout",
         "--catalog-statement-timeout",
     ] {
         assert!(stdout(&o).contains(flag), "{flag} in serve --help");

@@ -31,9 +31,13 @@ pub struct Args {
     /// Seconds to wait for each TCP connection.
     #[arg(long, default_value_t = 5.0)]
     connect_timeout: f64,
-    /// Catalog discoveries at once; more wait their turn (up to --catalog-timeout).
+    /// Catalog discoveries at once; more wait their turn (up to --catalog-queue-timeout).
     #[arg(long, default_value_t = 4)]
     max_concurrent_catalogs: usize,
+    /// Seconds a discovery may wait for its turn before it fails as busy (default: the
+    /// --catalog-timeout).
+    #[arg(long)]
+    catalog_queue_timeout: Option<f64>,
     /// Seconds a whole catalog discovery may take, connection included.
     #[arg(long, default_value_t = 120.0)]
     catalog_timeout: f64,
@@ -62,6 +66,10 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
         ));
     }
     let catalog_timeout = seconds(args.catalog_timeout, "--catalog-timeout")?;
+    let catalog_queue_timeout = args
+        .catalog_queue_timeout
+        .map(|s| seconds(s, "--catalog-queue-timeout"))
+        .transpose()?;
     let catalog_statement_timeout = seconds(
         args.catalog_statement_timeout,
         "--catalog-statement-timeout",
@@ -93,6 +101,7 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
         web_dir,
         max_concurrent_catalogs: args.max_concurrent_catalogs,
         catalog_timeout,
+        catalog_queue_timeout,
         catalog_statement_timeout,
         ..Config::new(location.clone(), keys)
     };
