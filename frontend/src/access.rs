@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use serde_json::{Value, json};
 
 use crate::api::{self, Failure, joined, text};
-use crate::fields::{CopyButton, refusal_list};
+use crate::fields::{Confirm, CopyButton, refusal_list};
 
 /// The page.
 #[component]
@@ -72,9 +72,22 @@ pub fn AccessPage() -> impl IntoView {
             }
         });
     };
-    let revoke = move |id: String| {
+    // the token a Revoke asks about: its id, who holds it, its kind, and whether it is this session
+    let asking = RwSignal::new(None::<Asked>);
+    let revoking = RwSignal::new(false);
+    let revoke = move |()| {
+        let Some(a) = asking.get_untracked() else {
+            return;
+        };
+        if revoking.get_untracked() {
+            return;
+        }
+        revoking.set(true);
         leptos::task::spawn_local(async move {
-            match api::delete::<()>(&format!("/api/tokens/{id}")).await {
+            let r = api::delete::<()>(&format!("/api/tokens/{}", a.id)).await;
+            revoking.set(false);
+            asking.set(None);
+            match r {
                 Ok(()) => load(),
                 Err(f) => failure.set(Some(f)),
             }
@@ -252,6 +265,12 @@ pub fn AccessPage() -> impl IntoView {
                                         };
                                         let button_id = format!("revoke-{id}");
                                         let row_id = id.clone();
+                                        let asked = Asked {
+                                            id: id.clone(),
+                                            subject: text(&t, "subject"),
+                                            kind: text(&t, "kind"),
+                                            this,
+                                        };
                                         view! {
                                             <tr data-id=row_id>
                                                 <td>{text(&t, "subject")}</td>
@@ -261,7 +280,7 @@ pub fn AccessPage() -> impl IntoView {
                                                 <td>{text(&t, "expires_at")}</td>
                                                 <td>{status}</td>
                                                 <td>{active.then(|| view! {
-                                                    <button type="button" class="secondary small" id=button_id on:click=move |_| revoke(id.clone())>
+                                                    <button type="button" class="secondary small" id=button_id on:click=move |_| asking.set(Some(asked.clone()))>
                                                         {if this { "Revoke (signs you out)" } else { "Revoke" }}
                                                     </button>
                                                 })}</td>
@@ -275,7 +294,51 @@ pub fn AccessPage() -> impl IntoView {
                 }}
             </div>
         </section>
+        {move || asking.get().map(|a| {
+            let opener = format!("revoke-{}", a.id);
+            let what = if a.kind == "session" { "session" } else { "token" };
+            view! {
+                <Confirm
+                    scope="revoke"
+                    title=format!("Revoke {}'s {what}?", a.subject)
+                    keep="Keep it"
+                    act="Revoke"
+                    acting="Revoking…"
+                    busy=revoking.into()
+                    on_keep=Callback::new(move |()| {
+                        asking.set(None);
+                        crate::app::focus_heading(&opener);
+                    })
+                    on_act=Callback::new(revoke)
+                >
+                    {if a.this {
+                        "This is your own session: you are signed out at once, and need a new \
+                         login link to come back.".to_owned()
+                    } else if a.kind == "session" {
+                        format!(
+                            "It stops working on every server sharing the store, from its next \
+                             request. There is no undo: {} needs a new login link.",
+                            a.subject
+                        )
+                    } else {
+                        "It stops working on every server sharing the store, from its next \
+                         request. There is no undo: whatever uses it needs a new one from \
+                         pgconnect token create.".to_owned()
+                    }}
+                </Confirm>
+            }
+        })}
     }
+}
+
+/// The token a Revoke asks about.
+#[derive(Debug, Clone)]
+struct Asked {
+    id: String,
+    subject: String,
+    kind: String,
+    /// This page's own session.
+    this: bool,
 }
 
 /// A token's teams as what it sees: an admin sees every team's datastores; anyone else with no

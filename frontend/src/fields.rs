@@ -526,6 +526,62 @@ pub fn CopyButton(text: Signal<String>, label: &'static str) -> impl IntoView {
     }
 }
 
+/// A question before an action that cannot be undone: a modal dialog with ids `{scope}-title`,
+/// `{scope}-what` (the children: what the action does), `{scope}-keep` (focused when it opens;
+/// Escape does the same) and `{scope}-confirm` (`acting` while `busy`).
+#[component]
+pub fn Confirm(
+    scope: &'static str,
+    title: String,
+    keep: &'static str,
+    act: &'static str,
+    acting: &'static str,
+    busy: Signal<bool>,
+    on_keep: Callback<()>,
+    on_act: Callback<()>,
+    children: Children,
+) -> impl IntoView {
+    let keep_id = format!("{scope}-keep");
+    let focus = keep_id.clone();
+    request_animation_frame(move || crate::app::focus_heading(&focus));
+    view! {
+        <div
+            class="backdrop"
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    ev.prevent_default();
+                    on_keep.run(());
+                }
+            }
+        >
+            <div
+                class="dialog"
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby=format!("{scope}-title")
+                aria-describedby=format!("{scope}-what")
+            >
+                <h2 id=format!("{scope}-title")>{title}</h2>
+                <p id=format!("{scope}-what")>{children()}</p>
+                <div class="nav">
+                    <button type="button" class="secondary" id=keep_id on:click=move |_| on_keep.run(())>
+                        {keep}
+                    </button>
+                    <button
+                        type="button"
+                        class="danger"
+                        id=format!("{scope}-confirm")
+                        aria-busy=move || if busy.get() { "true" } else { "false" }
+                        on:click=move |_| on_act.run(())
+                    >
+                        {move || if busy.get() { acting } else { act }}
+                    </button>
+                </div>
+            </div>
+        </div>
+    }
+}
+
 /// A page form's refusal (the server's words and the fields it named) and its Save and Cancel,
 /// with ids `{scope}-refused`, `{scope}-save` and `{scope}-cancel`.
 #[component]

@@ -12,6 +12,7 @@ use crate::api::{self, Failure, joined, text};
 use crate::app::go;
 use crate::details::ChangeDetails;
 use crate::edit::ChangeConnection;
+use crate::fields::Confirm;
 use crate::link::LinkEnrichment;
 use crate::route::Route;
 use crate::state::TestRun;
@@ -102,7 +103,7 @@ pub fn DatastorePage(
             Ok(())
         }));
     };
-    let delete = move |_| {
+    let delete = move |()| {
         act(Box::pin(async move {
             let r: Result<(), _> = api::delete(&format!("/api/datastores/{id}")).await;
             confirm.set(false);
@@ -199,34 +200,24 @@ pub fn DatastorePage(
                 </Show>
             </div>
         </section>
-        {move || confirm.get().then(|| {
-            request_animation_frame(|| crate::app::focus_heading("delete-keep"));
-            view! {
-                <div class="backdrop">
-                    <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="delete-title" aria-describedby="delete-what">
-                        <h2 id="delete-title">{format!("Delete {}?", name())}</h2>
-                        <p id="delete-what">
-                            "The datastore and its catalog are removed from the registry; its \
-                             connection stays, for other datastores. Nothing in the database changes."
-                            {enrichment().then_some(" Datastores that write their results here are unlinked from it.")}
-                        </p>
-                        <div class="nav">
-                            <button type="button" class="secondary" id="delete-keep" on:click=move |_| confirm.set(false)>
-                                "Keep it"
-                            </button>
-                            <button
-                                type="button"
-                                class="danger"
-                                id="delete-confirm"
-                                aria-busy=move || if busy.get() { "true" } else { "false" }
-                                on:click=delete
-                            >
-                                {move || if busy.get() { "Deleting…" } else { "Delete" }}
-                            </button>
-                        </div>
-                    </div>
-                </div>
-            }
+        {move || confirm.get().then(|| view! {
+            <Confirm
+                scope="delete"
+                title=format!("Delete {}?", name())
+                keep="Keep it"
+                act="Delete"
+                acting="Deleting…"
+                busy=busy.into()
+                on_keep=Callback::new(move |()| {
+                    confirm.set(false);
+                    crate::app::focus_heading("page-delete");
+                })
+                on_act=Callback::new(delete)
+            >
+                "The datastore and its catalog are removed from the registry; its connection \
+                 stays, for other datastores. Nothing in the database changes."
+                {enrichment().then_some(" Datastores that write their results here are unlinked from it.")}
+            </Confirm>
         })}
     }
 }

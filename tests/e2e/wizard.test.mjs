@@ -36,23 +36,23 @@ before(async () => {
 
 after(async () => { await browser?.close(); });
 
-async function snap(name) {
+async function snap(name, on = page) {
   shot += 1;
-  await page.screenshot({ path: path.join(OUT, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+  await on.screenshot({ path: path.join(OUT, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
 }
 
 /** axe-core over the page as it is: no serious or critical violation. */
-async function axe(name) {
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
+async function axe(name, on = page) {
+  await on.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  const result = await on.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [],
     `axe found serious/critical violations at ${name}`);
 }
 
 /** Every id on the page is used once (labels and aria-describedby point at one element). */
-async function uniqueIds(name) {
-  const dupes = await page.evaluate(() => {
+async function uniqueIds(name, on = page) {
+  const dupes = await on.evaluate(() => {
     const seen = new Map();
     document.querySelectorAll('[id]').forEach((e) => seen.set(e.id, (seen.get(e.id) ?? 0) + 1));
     return [...seen].filter(([, n]) => n > 1).map(([id]) => id);
@@ -60,7 +60,8 @@ async function uniqueIds(name) {
   assert.deepEqual(dupes, [], `duplicate ids at ${name}`);
 }
 
-async function step(name) { await snap(name); await axe(name); await uniqueIds(name); }
+/** A screenshot, axe-core and the unique-id check, of `on` (default: the page in use). */
+async function step(name, on = page) { await snap(name, on); await axe(name, on); await uniqueIds(name, on); }
 
 async function fresh() {
   await page.goto(URL_ + '/');
@@ -827,7 +828,23 @@ test('an admin invites a colleague from Access: the link signs them in once, and
     await admin.waitForSelector('#access-tokens table');
     const row = admin.locator('#access-tokens tr', { hasText: 'bob' }).first();
     assert.match(await row.textContent(), /bobsessionviewerOps.*active/);
+    // asked first; Escape keeps it and gives the focus back to the button
     await row.locator('button').click();
+    await admin.waitForSelector('[role=dialog]');
+    await admin.waitForFunction(() => document.activeElement?.id === 'revoke-keep', null, { timeout: 2000 });
+    assert.match(await admin.textContent('[role=dialog]'), /Revoke bob's session\?.*every server sharing the store.*bob needs a new login link/s);
+    await step('access-revoke-asked', admin);
+    await admin.keyboard.press('Escape');
+    assert.equal(await admin.locator('[role=dialog]').count(), 0);
+    await admin.waitForFunction(() => document.activeElement?.id?.startsWith('revoke-'), null, { timeout: 2000 });
+    assert.match(await row.textContent(), /bobsessionviewerOps.*active/, 'kept');
+    assert.equal((await page.request.get(`${URL_}/api/datastores`)).status(), 200, 'bob is still signed in');
+    // revoking one's own session says it signs you out
+    await admin.locator('#access-tokens tr', { hasText: 'this session' }).locator('button').click();
+    assert.match(await admin.textContent('[role=dialog]'), /your own session: you are signed out at once/);
+    await admin.click('#revoke-keep');
+    await row.locator('button').click();
+    await admin.click('#revoke-confirm');
     await admin.waitForFunction(() => /bobsessionviewerOps.*revoked/.test(document.getElementById('access-tokens')?.textContent ?? ''));
     assert.match(await admin.textContent('#access-tokens'), /adminsessionadminPublic[^a-z]*active \(this session\)Revoke \(signs you out\)/);
     assert.match(await admin.textContent('#access-tokens'), /clicliviewernone \(Public only\)/, 'a token without teams says what it sees');
