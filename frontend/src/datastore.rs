@@ -216,7 +216,7 @@ pub fn NewConnection(ui: Ui, which: Which, #[prop(optional)] kept: Option<Kept>)
                 <TextField ui=ui lens=lens!(which, conn.login_url) label="Login URL" path="/connection/secrets_management/login_url" required=true placeholder="https://vault.example.com/v1/auth/userpass/login/qualytics"/>
                 <TextArea ui=ui lens=lens!(which, conn.credentials_payload) label="Credentials payload" path="/connection/secrets_management/credentials_payload" placeholder="{\"password\": \"…\"}"
                     hint=if keep.credentials {
-                        "The JSON body of the login request. Stored, never shown: leave it empty to keep it; type it again when the login URL changes."
+                        "The JSON body of the login request. Stored, never shown: leave it empty to keep it; type it again when the vault or the database moves."
                     } else {
                         "The JSON body of the login request."
                     }/>

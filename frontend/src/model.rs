@@ -976,7 +976,7 @@ mod tests {
     }
 
     #[test]
-    fn a_vault_change_keeps_the_credentials_unless_the_login_url_moves() {
+    fn a_vault_change_keeps_the_credentials_unless_what_they_open_moves() {
         let mut s = shown();
         s["password"] = Value::Null;
         s["secrets_management"] = json!({"login_url": "https://v/login", "token_jsonpath": "$.auth.client_token",
@@ -1012,6 +1012,23 @@ mod tests {
         assert_eq!(
             patch["secrets_management"]["credentials_payload"],
             "{\"password\": \"x\"}"
+        );
+        // the database moves: the secret the stored credentials read would go there
+        let (mut c, name) = e.form();
+        c.host = "elsewhere".into();
+        c.password = "${db_password}".into();
+        let (_, r) = edit_report(&e, &c, &name);
+        assert_eq!(
+            errors_at(&r, "/connection/secrets_management/credentials_payload"),
+            ["secrets/credentials-required"]
+        );
+        // another vault origin for the secret: the token would go there
+        let (mut c, name) = e.form();
+        c.secret_url = "https://elsewhere/secret".into();
+        let (_, r) = edit_report(&e, &c, &name);
+        assert_eq!(
+            errors_at(&r, "/connection/secrets_management/credentials_payload"),
+            ["secrets/credentials-required"]
         );
         // turned off: removed
         let (mut c, name) = e.form();

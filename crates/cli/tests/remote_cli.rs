@@ -432,6 +432,136 @@ fn the_qualytics_cli_flow_against_a_running_server() {
     let _ = server.wait();
 }
 
+/// A vault-backed connection moved with `connections update`: the server refuses the move until
+/// `--vault-credentials-file` comes again, then the moved connection resolves its password from
+/// the vault and logs in; `--no-vault` turns the vault off.
+#[test]
+fn a_vault_backed_connection_moves_with_its_credentials_typed_again() {
+    let pg = shop::start(PgOptions::default()).unwrap();
+    let bao = pgconnect_testkit::bao::BaoServer::start().unwrap();
+    bao.bao(&["auth", "enable", "userpass"]).unwrap();
+    bao.bao_with_stdin(
+        &["policy", "write", "reader", "-"],
+        Some("path \"secret/data/*\" { capabilities = [\"read\"] }\n"),
+    )
+    .unwrap();
+    bao.bao(&[
+        "write",
+        "auth/userpass/users/alice",
+        "password=alice-login-pw",
+        "policies=reader",
+    ])
+    .unwrap();
+    bao.bao(&["kv", "put", "secret/db", &format!("password={PASSWORD}")])
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let credentials = data.path().join("credentials.json");
+    std::fs::write(&credentials, r#"{"password": "alice-login-pw"}"#).unwrap();
+    let credentials = credentials.to_str().unwrap();
+    let dev = common::token(data.path(), "developer", &["Finance"]);
+    let (mut server, addr, _stdout) = common::start(data.path());
+    // first on a port where nothing listens
+    let login = format!("{}/v1/auth/userpass/login/alice", bao.addr());
+    let secret = format!("{}/v1/secret/data/db", bao.addr());
+    let create = [
+        "connections",
+        "create",
+        "--type",
+        "postgresql",
+        "--name",
+        "vaulted",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "9",
+        "--username",
+        READER,
+        "--password-stdin",
+        "--ssl-mode",
+        "disable",
+        "--vault-login-url",
+        &login,
+        "--vault-credentials-file",
+        credentials,
+        "--vault-secret-url",
+        &secret,
+    ];
+    let (code, out, err) = cli(&addr, Some(&dev), &create, "${password}");
+    assert_eq!(code, 0, "{out}{err}");
+    let (_, out, _) = cli(
+        &addr,
+        Some(&dev),
+        &["connections", "list", "--format", "json"],
+        "",
+    );
+    let list: Value = serde_json::from_str(&out).unwrap();
+    let cid = list[0]["id"].as_i64().unwrap().to_string();
+    let port = pg.port().to_string();
+    let mut moved = vec![
+        "connections",
+        "update",
+        "--id",
+        &cid,
+        "--port",
+        &port,
+        "--password-stdin",
+    ];
+    let (code, _, err) = cli(&addr, Some(&dev), &moved, "${password}");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("secrets/credentials-required"), "{err}");
+    assert!(
+        err.contains("/connection/secrets_management/credentials_payload")
+            || err.contains("credentials_payload"),
+        "{err}"
+    );
+    moved.extend(["--vault-credentials-file", credentials]);
+    let (code, out, err) = cli(&addr, Some(&dev), &moved, "${password}");
+    assert_eq!(code, 0, "{out}{err}");
+    let test = [
+        "connections",
+        "test",
+        "--id",
+        &cid,
+        "--database",
+        DB,
+        "--schema",
+        SCHEMA,
+    ];
+    let (code, out, _) = cli(&addr, Some(&dev), &test, "");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Connected to PostgreSQL"), "{out}");
+    assert_eq!(
+        list[0]["secrets_management"]["credentials_payload_set"], true,
+        "{list}"
+    );
+    // off the vault: the password itself, and the stored credentials are gone
+    let off = [
+        "connections",
+        "update",
+        "--id",
+        &cid,
+        "--no-vault",
+        "--password-stdin",
+    ];
+    let (code, out, err) = cli(&addr, Some(&dev), &off, PASSWORD);
+    assert_eq!(code, 0, "{out}{err}");
+    let (_, out, _) = cli(
+        &addr,
+        Some(&dev),
+        &["connections", "list", "--format", "json"],
+        "",
+    );
+    let list: Value = serde_json::from_str(&out).unwrap();
+    assert!(list[0].get("secrets_management").is_none(), "{list}");
+    assert_eq!(list[0]["password_set"], true, "{list}");
+    let (code, out, _) = cli(&addr, Some(&dev), &test, "");
+    assert_eq!(code, 0, "{out}");
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    let _ = server.wait();
+}
+
 /// `pgconnect token create | head -1`: a reader that stops early is not an error (no panic).
 #[test]
 fn a_closed_pipe_is_not_a_crash() {

@@ -1,7 +1,10 @@
 //! Changing a stored connection: a patch (the fields to set) applied to the stored `connection`
 //! object, under one rule — **a stored secret is never sent somewhere the user did not send it**.
 //! When the host or port changes, or the TLS settings get weaker, the password must come with the
-//! patch; when the vault's login URL changes, the credentials payload must.
+//! patch. The stored vault credentials reach further — they log in, the token they open reads the
+//! secret, the secret goes to the database — so the credentials payload must come with the patch
+//! when the vault's login URL or CA certificate changes, when the secret URL moves to another
+//! origin, and, while the connection uses the vault, when the database moves or its TLS weakens.
 //!
 //! The server applies it to the stored connection (secrets opened) before it saves or tests a
 //! change; the wizard applies it to what it was shown (a secret's presence, never its value) so
@@ -45,10 +48,32 @@ fn text(v: &Value, key: &str) -> Option<String> {
         .map(|x| x.to_string().trim_matches('"').to_owned())
 }
 
-fn login_url(v: &Value) -> Option<String> {
+/// A vault setting's JSON text.
+fn vault_field(v: &Value, key: &str) -> Option<String> {
     v.get("secrets_management")
-        .and_then(|s| s.get("login_url"))
+        .and_then(|s| s.get(key))
         .map(Value::to_string)
+}
+
+/// Where a URL sends its request: its text up to the first `/` after `scheme://`, compared as
+/// written, so any change of scheme, host, port or user part counts (and so does a `?`, `#` or
+/// `\\` parsers may read differently: the cost of a false alarm is typing the credentials again).
+fn origin(url: &str) -> &str {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url
+        .get(start..)
+        .and_then(|rest| rest.find('/'))
+        .map_or(url.len(), |i| start + i);
+    url.get(..end).unwrap_or(url)
+}
+
+fn secret_url_origin(v: &Value) -> Option<String> {
+    v.get("secrets_management")
+        .and_then(|s| s.get("secret_url"))
+        .map(|u| {
+            u.as_str()
+                .map_or_else(|| u.to_string(), |t| origin(t).to_owned())
+        })
 }
 
 fn has_credentials(v: &Value) -> bool {
@@ -114,18 +139,50 @@ pub fn merge_connection(stored: &Value, patch: &Map<String, Value>) -> Result<Me
         .get("secrets_management")
         .and_then(|s| s.get("credentials_payload"))
         .is_some();
-    if login_url(stored) != login_url(&value)
-        && login_url(&value).is_some()
-        && has_credentials(stored)
-        && !resent_credentials
+    // the stored credentials log in at the login URL (trusting the vault's CA); the token they
+    // open goes to the secret URL's origin; the secret it reads goes to the database
+    let vault_used = value
+        .get("secrets_management")
+        .is_some_and(Value::is_object);
+    let credentials_moved = if !vault_used || !has_credentials(stored) || resent_credentials {
+        None
+    } else if vault_field(&value, "login_url").is_some()
+        && vault_field(stored, "login_url") != vault_field(&value, "login_url")
     {
+        Some(
+            "the vault's login URL changes, and the stored credentials are never sent to a new \
+             address",
+        )
+    } else if vault_field(stored, "ca_cert") != vault_field(&value, "ca_cert") {
+        Some(
+            "the vault's CA certificate changes, and the stored credentials are never sent to a \
+             server trusted by another CA",
+        )
+    } else if secret_url_origin(stored) != secret_url_origin(&value) {
+        Some(
+            "the secret URL moves to another address, and the vault token the stored credentials \
+             open is never sent to a new address",
+        )
+    } else if moved {
+        Some(
+            "the host or port changes, and the secrets the stored credentials read from the vault \
+             are never sent to a new address",
+        )
+    } else if weaker {
+        Some(
+            "the TLS settings get weaker (or trust another CA), and the secrets the stored \
+             credentials read from the vault are never sent over a less protected connection",
+        )
+    } else {
+        None
+    };
+    if let Some(why) = credentials_moved {
         report.push(Diagnostic::error(
             "secrets/credentials-required",
             &Path::ROOT
                 .key("secrets_management")
                 .key("credentials_payload"),
-            "the vault's login URL changes, and the stored credentials are never sent to a new \
-             address",
+            why,
             "send credentials_payload again in the same request",
         ));
     }
@@ -228,6 +285,75 @@ mod tests {
         let m = merge(&s, &json!({"secrets_management": null})).unwrap();
         assert!(m.value.get("secrets_management").is_none());
         assert_eq!(m.kept, vec![StoredSecret::Password]);
+    }
+
+    /// The credentials' reach: the token they open and the secret it reads go nowhere new
+    /// either, and neither do they themselves to a vault trusted by another CA.
+    #[test]
+    fn what_the_stored_vault_credentials_open_stays_where_it_was() {
+        let mut s = stored();
+        s["password"] = json!("${pw}");
+        s["secrets_management"] = json!({"login_url": "https://v1/v1/auth/userpass/login/u",
+            "credentials_payload": "{\"password\":\"x\"}", "secret_url": "https://v1/v1/secret/data/pg",
+            "ca_cert": "-----BEGIN CERTIFICATE-----\nA"});
+        let refused = |patch: Value| {
+            let r = merge(&s, &patch).unwrap_err();
+            let d = r
+                .diagnostics
+                .iter()
+                .find(|d| d.code == "secrets/credentials-required")
+                .unwrap_or_else(|| panic!("{patch}: {r:?}"));
+            assert_eq!(d.path, "/secrets_management/credentials_payload");
+            d.message.clone()
+        };
+        for url in [
+            "https://evil/v1/secret/data/pg",
+            "http://v1/v1/secret/data/pg",
+            "https://v1:8200/v1/secret/data/pg",
+            "https://v1@evil/v1/secret/data/pg",
+            "https://v1\\@evil/x",
+            "https://v1?@evil/",
+        ] {
+            let m = refused(json!({"secrets_management": {"secret_url": url}}));
+            assert!(m.contains("vault token"), "{url}: {m}");
+        }
+        let m =
+            refused(json!({"secrets_management": {"ca_cert": "-----BEGIN CERTIFICATE-----\nB"}}));
+        assert!(m.contains("another CA"), "{m}");
+        refused(json!({"secrets_management": {"ca_cert": null}}));
+        // the database moves: resending the `${pw}` placeholder is not enough, the vault's
+        // secret would go to the new host
+        let m = refused(json!({"host": "evil", "password": "${pw}"}));
+        assert!(m.contains("host or port"), "{m}");
+        let m = refused(json!({"ssl_mode": "disable", "password": "${pw}"}));
+        assert!(m.contains("TLS"), "{m}");
+        // with the credentials typed again, all of it may move
+        let m = merge(
+            &s,
+            &json!({"host": "elsewhere", "password": "${pw}", "secrets_management": {
+                "credentials_payload": "{\"password\":\"y\"}", "secret_url": "https://v2/v1/s"}}),
+        )
+        .unwrap();
+        assert!(m.kept.is_empty());
+        // a new path on the same vault, or a new JSONPath, is no move
+        let m = merge(
+            &s,
+            &json!({"secrets_management": {"secret_url": "https://v1/v1/secret/data/other",
+                "data_jsonpath": "$.data.data"}}),
+        )
+        .unwrap();
+        assert_eq!(
+            m.kept,
+            vec![StoredSecret::Password, StoredSecret::VaultCredentials]
+        );
+        // without the vault, nothing it fetched can go anywhere
+        assert!(
+            merge(
+                &s,
+                &json!({"host": "elsewhere", "password": "plain", "secrets_management": null})
+            )
+            .is_ok()
+        );
     }
 
     #[test]

@@ -140,8 +140,9 @@ pub enum Connections {
     )]
     Create(CreateConnection),
     /// Change a stored connection: only the fields given change (the password from standard
-    /// input). A new host or port, or a weaker ssl_mode, needs the password again: the stored
-    /// one is never sent to a new address.
+    /// input). A new host or port, or a weaker ssl_mode, needs the password again (and on a
+    /// vault-backed connection --vault-credentials-file): what is stored never goes to a new
+    /// address.
     #[command(
         after_help = "Examples:\n  printf %s \"$NEW_PASSWORD\" | pgconnect connections update --id 3 --password-stdin\n  printf %s \"$DB_PASSWORD\" | pgconnect connections update --id 3 --host db2.example.com --password-stdin"
     )]
@@ -217,11 +218,83 @@ pub struct UpdateConnection {
     /// PEM file of the CA for verify-ca / verify-full.
     #[arg(long)]
     ssl_root_cert: Option<PathBuf>,
+    #[command(flatten)]
+    vault: VaultChange,
     /// Print the request without sending it.
     #[arg(long)]
     dry_run: bool,
     #[command(flatten)]
     remote: Remote,
+}
+
+/// `connections update`'s vault settings: only those given change. The credentials file must
+/// come again when the login URL or the vault's CA changes, the secret URL moves to another
+/// origin, or the database moves (what the stored credentials open never goes to a new address).
+#[derive(Debug, clap::Args)]
+pub struct VaultChange {
+    /// New vault login URL.
+    #[arg(long)]
+    vault_login_url: Option<String>,
+    /// JSON file with the login credentials payload.
+    #[arg(long)]
+    vault_credentials_file: Option<PathBuf>,
+    /// New place of the token in the login answer.
+    #[arg(long)]
+    vault_token_jsonpath: Option<String>,
+    /// New secret URL.
+    #[arg(long)]
+    vault_secret_url: Option<String>,
+    /// New header for the token.
+    #[arg(long)]
+    vault_token_header: Option<String>,
+    /// New place of the key/value data in the secret's answer.
+    #[arg(long)]
+    vault_data_jsonpath: Option<String>,
+    /// New vault namespace.
+    #[arg(long)]
+    vault_namespace: Option<String>,
+    /// PEM file of the vault's CA.
+    #[arg(long)]
+    vault_ca_cert: Option<PathBuf>,
+    /// Stop using the vault: the settings and stored credentials are removed (give the
+    /// password with --password-stdin in place of its `${key}`).
+    #[arg(long, conflicts_with_all = [
+        "vault_login_url", "vault_credentials_file", "vault_token_jsonpath", "vault_secret_url",
+        "vault_token_header", "vault_data_jsonpath", "vault_namespace", "vault_ca_cert",
+    ])]
+    no_vault: bool,
+}
+
+impl VaultChange {
+    /// The `secrets_management` patch: `null` to remove, the fields given, or none.
+    fn patch(&self) -> Result<Option<Value>, Unreadable> {
+        if self.no_vault {
+            return Ok(Some(Value::Null));
+        }
+        let mut sm = Map::new();
+        for (field, value) in [
+            ("login_url", &self.vault_login_url),
+            ("token_jsonpath", &self.vault_token_jsonpath),
+            ("secret_url", &self.vault_secret_url),
+            ("token_header_name", &self.vault_token_header),
+            ("data_jsonpath", &self.vault_data_jsonpath),
+            ("namespace", &self.vault_namespace),
+        ] {
+            if let Some(v) = value {
+                sm.insert(field.into(), json!(v));
+            }
+        }
+        if let Some(f) = &self.vault_credentials_file {
+            sm.insert(
+                "credentials_payload".into(),
+                json!(read_file(f, "--vault-credentials-file")?),
+            );
+        }
+        if let Some(f) = &self.vault_ca_cert {
+            sm.insert("ca_cert".into(), json!(read_file(f, "--vault-ca-cert")?));
+        }
+        Ok((!sm.is_empty()).then_some(Value::Object(sm)))
+    }
 }
 
 impl UpdateConnection {
@@ -249,10 +322,13 @@ impl UpdateConnection {
                 json!(read_file(f, "--ssl-root-cert")?),
             );
         }
+        if let Some(v) = self.vault.patch()? {
+            o.insert("secrets_management".into(), v);
+        }
         if o.is_empty() {
             return Err(Unreadable(
                 "nothing to change: give at least one of --name, --host, --port, --username, \
-                 --password-stdin, --ssl-mode, --ssl-root-cert"
+                 --password-stdin, --ssl-mode, --ssl-root-cert, a --vault-* flag or --no-vault"
                     .to_owned(),
             ));
         }

@@ -146,7 +146,7 @@ pub async fn get(
     tag = "connections",
     summary = "Change a connection (null removes an optional field)",
     params(("id" = i64, Path, description = "The record's id")),
-    request_body(content = Object, description = "The fields to change", content_type = "application/json"),
+    request_body(content = Object, description = "The fields to change. The stored password must come again when the host or port changes or TLS weakens (422 `connection/password-required`); the stored vault `credentials_payload` when the login URL or vault CA changes, the secret URL moves to another origin, or — while the vault is used — the database moves or TLS weakens (422 `secrets/credentials-required`)", content_type = "application/json"),
     responses(
         (status = 200, description = "Changed", body = ConnectionView),
         (status = 400, response = BadRequest),
