@@ -380,6 +380,20 @@ test('vault-backed credentials: keys resolved, never values', async () => {
   const all = JSON.stringify(await api('/api/datastores')) + JSON.stringify(await api('/api/connections'));
   assert.ok(!all.includes(env.VAULT_PASSWORD), 'the vault login password is never returned');
   assert.match(all, /secrets_management/);
+  // moving it: retyping the ${password} key is not enough, as the vault's secret would go to the
+  // new address with the stored vault login; the credentials field says so
+  await page.click('#conn-open');
+  await page.waitForSelector('#edit-connection-secrets_management-credentials_payload');
+  await page.fill('#edit-connection-port', '1');
+  await page.fill('#edit-connection-password', '${password}');
+  const credentials = '#edit-connection-secrets_management-credentials_payload';
+  assert.equal(await page.getAttribute(credentials, 'aria-invalid'), 'true');
+  assert.match(await page.textContent(`${credentials}-msg`),
+    /the secrets the stored credentials read from the vault are never sent to a new address — send credentials_payload again/);
+  await step('vault-move-asks-credentials');
+  await page.fill(credentials, JSON.stringify({ password: env.VAULT_PASSWORD }));
+  assert.equal(await page.getAttribute(credentials, 'aria-invalid'), 'false');
+  await page.click('#conn-cancel');
 });
 
 /** The datastore page's title, once loaded. */
