@@ -439,20 +439,7 @@ fn the_qualytics_cli_flow_against_a_running_server() {
 fn a_vault_backed_connection_moves_with_its_credentials_typed_again() {
     let pg = shop::start(PgOptions::default()).unwrap();
     let bao = pgconnect_testkit::bao::BaoServer::start().unwrap();
-    bao.bao(&["auth", "enable", "userpass"]).unwrap();
-    bao.bao_with_stdin(
-        &["policy", "write", "reader", "-"],
-        Some("path \"secret/data/*\" { capabilities = [\"read\"] }\n"),
-    )
-    .unwrap();
-    bao.bao(&[
-        "write",
-        "auth/userpass/users/alice",
-        "password=alice-login-pw",
-        "policies=reader",
-    ])
-    .unwrap();
-    bao.bao(&["kv", "put", "secret/db", &format!("password={PASSWORD}")])
+    bao.with_reader("alice", "alice-login-pw", "db", &[("password", PASSWORD)])
         .unwrap();
     let data = tempfile::tempdir().unwrap();
     let credentials = data.path().join("credentials.json");

@@ -56,26 +56,12 @@ fn the_wizard_in_headless_chromium() {
     assert!(out.status.success(), "{out:?}");
 
     let bao = BaoServer::start().unwrap();
-    bao.bao(&["auth", "enable", "userpass"]).unwrap();
-    bao.bao_with_stdin(
-        &["policy", "write", "reader", "-"],
-        Some("path \"secret/data/*\" { capabilities = [\"read\"] }\n"),
+    bao.with_reader(
+        VAULT_USER,
+        VAULT_PASSWORD,
+        "shop",
+        &[("username", READER), ("password", PASSWORD)],
     )
-    .unwrap();
-    bao.bao(&[
-        "write",
-        &format!("auth/userpass/users/{VAULT_USER}"),
-        &format!("password={VAULT_PASSWORD}"),
-        "policies=reader",
-    ])
-    .unwrap();
-    bao.bao(&[
-        "kv",
-        "put",
-        "secret/shop",
-        &format!("username={READER}"),
-        &format!("password={PASSWORD}"),
-    ])
     .unwrap();
 
     let data = tempfile::tempdir().unwrap();

@@ -69,20 +69,7 @@ impl Trap {
 
 fn vault() -> BaoServer {
     let s = BaoServer::start().unwrap();
-    s.bao(&["auth", "enable", "userpass"]).unwrap();
-    s.bao_with_stdin(
-        &["policy", "write", "reader", "-"],
-        Some("path \"secret/data/*\" { capabilities = [\"read\"] }\n"),
-    )
-    .unwrap();
-    s.bao(&[
-        "write",
-        "auth/userpass/users/alice",
-        &format!("password={LOGIN_PASSWORD}"),
-        "policies=reader",
-    ])
-    .unwrap();
-    s.bao(&["kv", "put", "secret/db", &format!("password={DB_PASSWORD}")])
+    s.with_reader("alice", LOGIN_PASSWORD, "db", &[("password", DB_PASSWORD)])
         .unwrap();
     s
 }

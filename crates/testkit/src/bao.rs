@@ -159,6 +159,35 @@ impl BaoServer {
         std::fs::read_to_string(self.dir.path().join("bao.log")).unwrap_or_default()
     }
 
+    /// Makes the common test vault: userpass login `user` / `password` under a policy that reads
+    /// `secret/data/*`, and the KV v2 secret `secret/{path}` holding `pairs`.
+    pub fn with_reader(
+        &self,
+        user: &str,
+        password: &str,
+        path: &str,
+        pairs: &[(&str, &str)],
+    ) -> Result<()> {
+        self.bao(&["auth", "enable", "userpass"])?;
+        self.bao_with_stdin(
+            &["policy", "write", "reader", "-"],
+            Some("path \"secret/data/*\" { capabilities = [\"read\"] }\n"),
+        )?;
+        self.bao(&[
+            "write",
+            &format!("auth/userpass/users/{user}"),
+            &format!("password={password}"),
+            "policies=reader",
+        ])?;
+        let pairs: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut put = vec!["kv", "put"];
+        let at = format!("secret/{path}");
+        put.push(&at);
+        put.extend(pairs.iter().map(String::as_str));
+        self.bao(&put)?;
+        Ok(())
+    }
+
     /// Runs `bao ARGS` against this server as root; stdout on success.
     pub fn bao(&self, args: &[&str]) -> Result<String> {
         self.bao_with_stdin(args, None)
