@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-600}"; shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(validate connstr_uri connstr_keyword_value connstr_jdbc uri_round_trip generators placeholders vault_response)
+[ ${#targets[@]} -gt 0 ] || targets=(validate connstr_uri connstr_keyword_value connstr_jdbc uri_round_trip generators placeholders vault_response merge_connection)
 command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz --version 0.13.2
 rustup toolchain list | grep -q nightly || rustup toolchain install nightly --profile minimal
 for t in "${targets[@]}"; do
@@ -22,6 +22,7 @@ for t in "${targets[@]}"; do
     vault_response) seeds=(fuzz/seeds/vault); dict=() ;;
     uri_round_trip) seeds=(fuzz/seeds/uri); dict=() ;;
     generators) seeds=(fuzz/seeds/generators); dict=() ;;
+    merge_connection) seeds=(fuzz/seeds/merge); dict=(-dict=fuzz/validate.dict) ;;
     *) seeds=(fuzz/seeds/connstr); dict=() ;;
   esac
   log="fuzz/$t.log"
