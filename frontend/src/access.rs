@@ -7,7 +7,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use serde_json::{Value, json};
 
-use crate::api::{self, Failure, joined, text};
+use crate::api::{self, Failure, joined, local_time, text};
 use crate::fields::{Confirm, CopyButton, refusal_list};
 
 /// The page.
@@ -66,6 +66,8 @@ pub fn AccessPage() -> impl IntoView {
             match r {
                 Ok(v) => {
                     link.set(Some(v));
+                    // the next link is for someone else: a second click does not make another
+                    subject.set(String::new());
                     load();
                 }
                 Err(f) => failure.set(Some(f)),
@@ -196,7 +198,7 @@ pub fn AccessPage() -> impl IntoView {
                                 t if t.is_empty() => String::new(),
                                 t => format!(", teams {t}"),
                             },
-                            text(&l, "expires"),
+                            local_time(&text(&l, "expires")),
                         )}
                     </p>
                     <p><code id="access-url">{move || url.get()}</code></p>
@@ -221,8 +223,8 @@ pub fn AccessPage() -> impl IntoView {
                                         <td>{text(&l, "subject")}</td>
                                         <td>{text(&l, "role")}</td>
                                         <td>{teams_text(&l)}</td>
-                                        <td>{text(&l, "created")}</td>
-                                        <td>{text(&l, "expires")}</td>
+                                        <td><When at=text(&l, "created")/></td>
+                                        <td><When at=text(&l, "expires")/></td>
                                         <td>
                                             <button type="button" class="secondary small" id=button_id on:click=move |_| withdraw(id.clone())>
                                                 "Withdraw"
@@ -259,7 +261,7 @@ pub fn AccessPage() -> impl IntoView {
                                         let active = text(&t, "status") == "active";
                                         let this = mine.with(|m| m.as_deref() == Some(id.as_str()));
                                         let status = match t.get("revoked_at").and_then(Value::as_str) {
-                                            Some(at) => format!("revoked {at}"),
+                                            Some(at) => format!("revoked {}", local_time(at)),
                                             None if this => format!("{} (this session)", text(&t, "status")),
                                             None => text(&t, "status"),
                                         };
@@ -277,7 +279,7 @@ pub fn AccessPage() -> impl IntoView {
                                                 <td>{text(&t, "kind")}</td>
                                                 <td>{text(&t, "role")}</td>
                                                 <td>{teams_text(&t)}</td>
-                                                <td>{text(&t, "expires_at")}</td>
+                                                <td><When at=text(&t, "expires_at")/></td>
                                                 <td>{status}</td>
                                                 <td>{active.then(|| view! {
                                                     <button type="button" class="secondary small" id=button_id on:click=move |_| asking.set(Some(asked.clone()))>
@@ -329,6 +331,12 @@ pub fn AccessPage() -> impl IntoView {
             }
         })}
     }
+}
+
+/// A time from the server, in local time, with the exact UTC instant as its `datetime` and title.
+#[component]
+fn When(at: String) -> impl IntoView {
+    view! { <time datetime=at.clone() title=format!("{at} (UTC)")>{local_time(&at)}</time> }
 }
 
 /// The token a Revoke asks about.

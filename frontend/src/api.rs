@@ -321,6 +321,25 @@ pub fn text(v: &Value, k: &str) -> String {
     }
 }
 
+/// An answer's RFC 3339 time (`2026-11-23T07:01:34Z`) in the browser's local time, to the
+/// minute (`2026-11-23 08:01`), as the header's "until 08:01" is; the text as it came if it is not
+/// a time.
+#[must_use]
+pub fn local_time(rfc3339: &str) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
+    if rfc3339.is_empty() || d.get_time().is_nan() {
+        return rfc3339.to_owned();
+    }
+    format!(
+        "{}-{:02}-{:02} {:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
+}
+
 /// The strings of an answer's array (`teams`), joined with commas; "" if it is not one.
 #[must_use]
 pub fn joined(v: Option<&Value>) -> String {

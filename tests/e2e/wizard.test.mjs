@@ -829,6 +829,7 @@ test('an admin invites a colleague from Access: the link signs them in once, and
   await page.click('#access-make');
   await page.waitForSelector('#access-link');
   assert.match(await page.textContent('#access-link'), /^For bob \(viewer, teams Ops\), until /);
+  assert.equal(await page.inputValue('#access-subject'), '', 'the name is cleared for the next link');
   const link = (await page.textContent('#access-url')).trim();
   assert.ok(link.startsWith(`${URL_}/login?code=`), link);
   await step('access-invite');
@@ -875,6 +876,10 @@ test('an admin invites a colleague from Access: the link signs them in once, and
   await page.waitForSelector('#access-links');
   const carol = (await page.textContent('#access-url')).trim();
   assert.match(await page.textContent('#access-links'), /caroldevelopernone \(Public only\)/);
+  // times in the browser's local time, to the minute; the exact instant in UTC on the element
+  const made = page.locator('#access-links time').first();
+  assert.match(await made.textContent(), /^\d{4}-\d\d-\d\d \d\d:\d\d$/);
+  assert.match(await made.getAttribute('datetime'), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   await step('access-revoked');
   await page.locator('#access-links tr', { hasText: 'carol' }).locator('button').click();
   await page.waitForSelector('#access-links', { state: 'detached' });
