@@ -291,7 +291,23 @@ impl FromRequestParts<AppState> for Caller {
                 ));
             }
         }
+        if let Some(who) = parts.extensions.get::<Who>() {
+            let _ = who.0.set((claims.sub.clone(), claims.jti.clone()));
+        }
         Ok(Caller(claims))
+    }
+}
+
+/// Who made a request — the token's subject and id, once a handler's [`Caller`] accepted it — for
+/// the request's log line (`lib.rs`'s `log_request` puts an empty one in the request).
+#[derive(Debug, Clone, Default)]
+pub struct Who(std::sync::Arc<std::sync::OnceLock<(String, Option<String>)>>);
+
+impl Who {
+    /// The subject and token id, if a token was accepted.
+    #[must_use]
+    pub fn get(&self) -> Option<&(String, Option<String>)> {
+        self.0.get()
     }
 }
 

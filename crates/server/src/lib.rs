@@ -247,21 +247,28 @@ async fn health() -> axum::Json<api::views::Health> {
     })
 }
 
-/// One line per request: method, route (the pattern, not the raw path), status, time.
-async fn log_request(request: Request, next: Next) -> Response {
+/// One line per request: method, route (the pattern, not the raw path), status, time, and who:
+/// the subject and id of the token a handler accepted (`-` for none), so the log is an audit
+/// trail of who changed what — never the token itself.
+async fn log_request(mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "(static)".to_owned(), |p| p.as_str().to_owned());
+    let who = auth::Who::default();
+    request.extensions_mut().insert(who.clone());
     let response = next.run(request).await;
     let status = response.status().as_u16();
     let ms = started.elapsed().as_millis() as u64;
+    let (subject, token) = who.get().map_or(("-", "-"), |(subject, jti)| {
+        (subject.as_str(), jti.as_deref().unwrap_or("-"))
+    });
     if status >= 500 {
-        tracing::error!(%method, %route, status, ms, "request");
+        tracing::error!(%method, %route, status, ms, who = ?subject, %token, "request");
     } else {
-        tracing::info!(%method, %route, status, ms, "request");
+        tracing::info!(%method, %route, status, ms, who = ?subject, %token, "request");
     }
     response
 }

@@ -76,6 +76,19 @@ async fn no_password_in_any_log_line_or_answer() {
         "{logs}"
     );
     assert!(logs.contains("check finished"), "{logs}");
+    // each request line says who made it: the token's subject and id, never the token
+    let line = logs
+        .lines()
+        .find(|l| l.contains("route=/api/connections/test status=200"))
+        .unwrap();
+    let id = line.split("token=").nth(1).unwrap_or_default();
+    assert!(line.contains("who=\"test\""), "{line}");
+    assert!(
+        id.len() >= 16 && id.chars().take(16).all(|c| c.is_ascii_hexdigit()),
+        "{line}"
+    );
+    // a JWT's header, base64 `{"` — in no line
+    assert!(!logs.contains("eyJ"), "a token in the logs:\n{logs}");
     for secret in [PASSWORD, wrong] {
         assert!(!logs.contains(secret), "{secret:?} in the logs:\n{logs}");
         assert!(
