@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    check, explain, grants, hba, key, remote, secrets, serve, token, uri, validate,
+    check, explain, grants, hba, key, remote, secrets, serve, store, token, uri, validate,
 };
 
 /// Validate PostgreSQL datastore payloads, write least-privilege GRANT SQL and pg_hba.conf lines,
@@ -44,6 +44,8 @@ enum Command {
     #[command(subcommand)]
     Key(key::Command),
     #[command(subcommand)]
+    Store(store::Command),
+    #[command(subcommand)]
     Connections(remote::Connections),
     #[command(subcommand)]
     Datastores(remote::Datastores),
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
         Command::Uri(c) => uri::run(&c),
         Command::Secrets(c) => secrets::run(&c),
         Command::Key(c) => key::run(&c),
+        Command::Store(c) => store::run(&c),
         Command::Explain(a) => explain::run(&a),
         Command::Test(a) => check::run(&a),
         Command::Serve(a) => serve::run(&a),

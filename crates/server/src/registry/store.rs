@@ -360,6 +360,31 @@ impl Store {
         self.backend
     }
 
+    /// Writes a consistent copy of a SQLite store into `to`, which must be absent or an empty
+    /// file (`VACUUM INTO`: one snapshot, taken while servers go on using the store, compacted).
+    /// The copy holds secrets sealed, never the key. A PostgreSQL store is backed up with its own
+    /// tools (`pg_dump`).
+    pub async fn backup_to(&self, to: &Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Open(
+                "the registry is in PostgreSQL: back it up with pg_dump (it holds secrets sealed, \
+                 never the key)"
+                    .to_owned(),
+            ));
+        }
+        let Some(to) = to.to_str() else {
+            return Err(StoreError::Open(format!(
+                "{} is not a UTF-8 path SQLite can be given",
+                to.display()
+            )));
+        };
+        sqlx::query("VACUUM INTO $1")
+            .bind(to.to_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Closes the pool (waits for connections to be returned).
     pub async fn close(&self) {
         self.pool.close().await;
