@@ -21,18 +21,13 @@ use pgconnect_testkit::shop::{self, DB, PASSWORD, READER, SCHEMA};
 use serde_json::{Value, json};
 
 fn backup(data: &Path, to: &Path, extra: &[&str]) -> (i32, String, String) {
-    let out = keyed(Some(KEY), None)
-        .args(["store", "backup", "--data-dir"])
-        .arg(data)
-        .arg("--to")
-        .arg(to)
-        .args(extra)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
+    common::run(
+        keyed(Some(KEY), None)
+            .args(["store", "backup", "--data-dir"])
+            .arg(data)
+            .arg("--to")
+            .arg(to)
+            .args(extra),
     )
 }
 

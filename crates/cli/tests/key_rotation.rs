@@ -32,15 +32,10 @@ fn connection(pg: &PgServer, name: &str) -> String {
 
 /// `pgconnect key rotate --data-dir data` with the keys given: (exit code, stdout, stderr).
 fn rotate(data: &Path, key: Option<&str>, previous: Option<&str>) -> (i32, String, String) {
-    let out = keyed(key, previous)
-        .args(["key", "rotate", "--data-dir"])
-        .arg(data)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
+    common::run(
+        keyed(key, previous)
+            .args(["key", "rotate", "--data-dir"])
+            .arg(data),
     )
 }
 
