@@ -521,6 +521,11 @@ fn a_vault_backed_connection_moves_with_its_credentials_typed_again() {
         list[0]["secrets_management"]["credentials_payload_set"], true,
         "{list}"
     );
+    let (_, out, _) = cli(&addr, Some(&dev), &["connections", "list"], "");
+    assert!(
+        out.contains(&format!("vault {secret} (credentials set)")),
+        "{out}"
+    );
     // off the vault: the password itself, and the stored credentials are gone
     let off = [
         "connections",

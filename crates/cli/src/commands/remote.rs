@@ -492,8 +492,23 @@ pub struct TestConnection {
 }
 
 fn connection_line(c: &Value) -> String {
+    // a vault-backed connection says where its secret comes from, as the wizard's page does
+    let vault = c
+        .get("secrets_management")
+        .filter(|v| v.is_object())
+        .map_or_else(String::new, |v| {
+            format!(
+                "  vault {} (credentials {})",
+                v["secret_url"].as_str().unwrap_or(""),
+                if v["credentials_payload_set"] == true {
+                    "set"
+                } else {
+                    "not set"
+                }
+            )
+        });
     format!(
-        "{:>4}  {:<24} {}@{}:{}  ssl_mode={}  password {}  datastores {}\n",
+        "{:>4}  {:<24} {}@{}:{}  ssl_mode={}  password {}  datastores {}{vault}\n",
         c["id"],
         c["name"].as_str().unwrap_or(""),
         c["username"].as_str().unwrap_or(""),
