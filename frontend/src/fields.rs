@@ -528,7 +528,8 @@ pub fn CopyButton(text: Signal<String>, label: &'static str) -> impl IntoView {
 
 /// A question before an action that cannot be undone: a modal dialog with ids `{scope}-title`,
 /// `{scope}-what` (the children: what the action does), `{scope}-keep` (focused when it opens;
-/// Escape does the same) and `{scope}-confirm` (`acting` while `busy`).
+/// Escape does the same) and `{scope}-confirm` (`acting` while `busy`). Tab keeps the focus on
+/// its two buttons.
 #[component]
 pub fn Confirm(
     scope: &'static str,
@@ -542,16 +543,27 @@ pub fn Confirm(
     children: Children,
 ) -> impl IntoView {
     let keep_id = format!("{scope}-keep");
+    let confirm_id = format!("{scope}-confirm");
     let focus = keep_id.clone();
     request_animation_frame(move || crate::app::focus_heading(&focus));
+    // the focus stays in the dialog: Tab and Shift+Tab go between its two buttons
+    let (keep_tab, confirm_tab) = (keep_id.clone(), confirm_id.clone());
     view! {
         <div
             class="backdrop"
-            on:keydown=move |ev| {
-                if ev.key() == "Escape" {
+            on:keydown=move |ev| match ev.key().as_str() {
+                "Escape" => {
                     ev.prevent_default();
                     on_keep.run(());
                 }
+                "Tab" => {
+                    ev.prevent_default();
+                    let on_keep_button = document()
+                        .active_element()
+                        .is_some_and(|e| e.id() == keep_tab);
+                    crate::app::focus_heading(if on_keep_button { &confirm_tab } else { &keep_tab });
+                }
+                _ => {}
             }
         >
             <div
@@ -570,7 +582,7 @@ pub fn Confirm(
                     <button
                         type="button"
                         class="danger"
-                        id=format!("{scope}-confirm")
+                        id=confirm_id
                         aria-busy=move || if busy.get() { "true" } else { "false" }
                         on:click=move |_| on_act.run(())
                     >

@@ -849,6 +849,13 @@ test('an admin invites a colleague from Access: the link signs them in once, and
     await admin.waitForFunction(() => document.activeElement?.id === 'revoke-keep', null, { timeout: 2000 });
     assert.match(await admin.textContent('[role=dialog]'), /Revoke bob's session\?.*every server sharing the store.*bob needs a new login link/s);
     await step('access-revoke-asked', admin);
+    // the focus stays in the dialog
+    await admin.keyboard.press('Tab');
+    assert.equal(await admin.evaluate(() => document.activeElement?.id), 'revoke-confirm');
+    await admin.keyboard.press('Tab');
+    assert.equal(await admin.evaluate(() => document.activeElement?.id), 'revoke-keep');
+    await admin.keyboard.press('Shift+Tab');
+    assert.equal(await admin.evaluate(() => document.activeElement?.id), 'revoke-confirm');
     await admin.keyboard.press('Escape');
     assert.equal(await admin.locator('[role=dialog]').count(), 0);
     await admin.waitForFunction(() => document.activeElement?.id?.startsWith('revoke-'), null, { timeout: 2000 });
