@@ -443,17 +443,7 @@ impl ConnEdit {
             _ => !(password_kept && d.code == "secrets/unused"),
         });
         // what was shown, with any text where a secret is stored: the rule reads only presence
-        let mut stored = self.shown.clone();
-        if let Some(o) = stored.as_object_mut() {
-            if self.password_set() {
-                o.insert("password".into(), json!(""));
-            }
-            if self.credentials_set()
-                && let Some(Value::Object(v)) = o.get_mut("secrets_management")
-            {
-                v.insert("credentials_payload".into(), json!(""));
-            }
-        }
+        let stored = pgconnect_core::patch::stored_from_view(&self.shown);
         if let Err(refused) = pgconnect_core::patch::merge_connection(&stored, patch) {
             for mut d in refused.diagnostics {
                 d.path = format!("/connection{}", d.path);

@@ -493,15 +493,43 @@ fn a_vault_backed_connection_moves_with_its_credentials_typed_again() {
         &port,
         "--password-stdin",
     ];
+    // a dry run asks the server for the stored connection and tells, changing nothing, what it
+    // would answer: the same refusal, at the same field
+    let mut dry = moved.clone();
+    dry.extend(["--dry-run", "--format", "json"]);
+    let (code, out, err) = cli(&addr, Some(&dev), &dry, "${password}");
+    assert_eq!(code, 1, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["report"]["diagnostics"][0]["code"], "secrets/credentials-required",
+        "{v}"
+    );
+    assert_eq!(
+        v["report"]["diagnostics"][0]["path"],
+        "/secrets_management/credentials_payload"
+    );
     let (code, _, err) = cli(&addr, Some(&dev), &moved, "${password}");
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("secrets/credentials-required"), "{err}");
-    assert!(
-        err.contains("/connection/secrets_management/credentials_payload")
-            || err.contains("credentials_payload"),
-        "{err}"
-    );
+    assert!(err.contains("credentials_payload"), "{err}");
     moved.extend(["--vault-credentials-file", credentials]);
+    dry.extend(["--vault-credentials-file", credentials]);
+    let (code, out, err) = cli(&addr, Some(&dev), &dry, "${password}");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        !out.contains("alice-login-pw"),
+        "the credentials are masked: {out}"
+    );
+    let (_, out, _) = cli(
+        &addr,
+        Some(&dev),
+        &["connections", "list", "--format", "json"],
+        "",
+    );
+    assert!(
+        out.contains("\"port\": 9"),
+        "a dry run changes nothing: {out}"
+    );
     let (code, out, err) = cli(&addr, Some(&dev), &moved, "${password}");
     assert_eq!(code, 0, "{out}{err}");
     let test = [

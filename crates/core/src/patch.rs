@@ -42,17 +42,27 @@ fn tls_rank(connection: &Value) -> usize {
     SslMode::ALL.iter().position(|m| *m == mode).unwrap_or(0)
 }
 
-/// A field's JSON text (a port as text and as a number compare equal).
-fn text(v: &Value, key: &str) -> Option<String> {
-    v.get(key)
-        .map(|x| x.to_string().trim_matches('"').to_owned())
+/// Whether field `key` holds the same value in both (a port written as a number and as its
+/// decimal text is one port). Compared as values, not as serialised text: the npm package has no
+/// JSON writer to spare.
+fn same(a: &Value, b: &Value, key: &str) -> bool {
+    match (a.get(key), b.get(key)) {
+        (Some(Value::String(s)), Some(Value::Number(n)))
+        | (Some(Value::Number(n)), Some(Value::String(s))) => is_decimal_of(s, n),
+        (x, y) => x == y,
+    }
 }
 
-/// A vault setting's JSON text.
-fn vault_field(v: &Value, key: &str) -> Option<String> {
-    v.get("secrets_management")
-        .and_then(|s| s.get(key))
-        .map(Value::to_string)
+/// `s` is `n` written in decimal, as JSON would write it (no sign, no leading zero).
+fn is_decimal_of(s: &str, n: &serde_json::Number) -> bool {
+    let canonical =
+        !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
+    canonical && n.as_u64().is_some_and(|n| s.parse::<u64>() == Ok(n))
+}
+
+/// A vault setting.
+fn vault<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    v.get("secrets_management").and_then(|s| s.get(key))
 }
 
 /// Where a URL sends its request: its text up to the first `/` after `scheme://`, compared as
@@ -67,13 +77,12 @@ fn origin(url: &str) -> &str {
     url.get(..end).unwrap_or(url)
 }
 
-fn secret_url_origin(v: &Value) -> Option<String> {
-    v.get("secrets_management")
-        .and_then(|s| s.get("secret_url"))
-        .map(|u| {
-            u.as_str()
-                .map_or_else(|| u.to_string(), |t| origin(t).to_owned())
-        })
+/// Whether the secret URL sends its request to the same origin in both.
+fn same_secret_origin(a: &Value, b: &Value) -> bool {
+    match (vault(a, "secret_url"), vault(b, "secret_url")) {
+        (Some(Value::String(x)), Some(Value::String(y))) => origin(x) == origin(y),
+        (x, y) => x == y,
+    }
 }
 
 fn has_credentials(v: &Value) -> bool {
@@ -118,10 +127,8 @@ pub fn merge_connection(stored: &Value, patch: &Map<String, Value>) -> Result<Me
         }
     }
     let mut report = Report::new();
-    let moved = text(stored, "host") != text(&value, "host")
-        || text(stored, "port") != text(&value, "port");
-    let weaker = tls_rank(&value) < tls_rank(stored)
-        || text(stored, "ssl_root_cert") != text(&value, "ssl_root_cert");
+    let moved = !same(stored, &value, "host") || !same(stored, &value, "port");
+    let weaker = tls_rank(&value) < tls_rank(stored) || !same(stored, &value, "ssl_root_cert");
     if (moved || weaker) && stored.get("password").is_some() && !patch.contains_key("password") {
         report.push(Diagnostic::error(
             "connection/password-required",
@@ -146,19 +153,19 @@ pub fn merge_connection(stored: &Value, patch: &Map<String, Value>) -> Result<Me
         .is_some_and(Value::is_object);
     let credentials_moved = if !vault_used || !has_credentials(stored) || resent_credentials {
         None
-    } else if vault_field(&value, "login_url").is_some()
-        && vault_field(stored, "login_url") != vault_field(&value, "login_url")
+    } else if vault(&value, "login_url").is_some()
+        && vault(stored, "login_url") != vault(&value, "login_url")
     {
         Some(
             "the vault's login URL changes, and the stored credentials are never sent to a new \
              address",
         )
-    } else if vault_field(stored, "ca_cert") != vault_field(&value, "ca_cert") {
+    } else if vault(stored, "ca_cert") != vault(&value, "ca_cert") {
         Some(
             "the vault's CA certificate changes, and the stored credentials are never sent to a \
              server trusted by another CA",
         )
-    } else if secret_url_origin(stored) != secret_url_origin(&value) {
+    } else if !same_secret_origin(stored, &value) {
         Some(
             "the secret URL moves to another address, and the vault token the stored credentials \
              open is never sent to a new address",
@@ -197,6 +204,75 @@ pub fn merge_connection(stored: &Value, patch: &Map<String, Value>) -> Result<Me
         kept.push(StoredSecret::VaultCredentials);
     }
     Ok(Merged { value, kept })
+}
+
+/// The fields a connection change sets: the change must be an object (the body of
+/// `PATCH /api/connections/{id}`).
+///
+/// # Errors
+/// A report naming the root when it is not one.
+pub fn change_fields(change: &Value) -> Result<&Map<String, Value>, Report> {
+    change.as_object().ok_or_else(|| {
+        let mut r = Report::new();
+        r.push(Diagnostic::error(
+            "field/wrong-type",
+            &Path::ROOT,
+            "the body must be an object of the fields to change",
+            "send e.g. {\"port\": 6432} or {\"password\": \"…\"}",
+        ));
+        r
+    })
+}
+
+/// A stored connection as the registry's API shows it — `password_set` and
+/// `secrets_management.credentials_payload_set` in place of the secrets, plus its id, counts and
+/// times — as the `connection` object [`merge_connection`] reads: each stored secret an empty
+/// string (only its presence counts), the view's own fields left out.
+#[must_use]
+pub fn stored_from_view(view: &Value) -> Value {
+    let mut stored = view.clone();
+    if let Some(o) = stored.as_object_mut() {
+        for k in ["id", "datastore_count", "created", "updated"] {
+            o.remove(k);
+        }
+        if o.remove("password_set") == Some(Value::Bool(true)) {
+            o.insert("password".into(), Value::String(String::new()));
+        }
+        if let Some(Value::Object(v)) = o.get_mut("secrets_management")
+            && v.remove("credentials_payload_set") == Some(Value::Bool(true))
+        {
+            v.insert("credentials_payload".into(), Value::String(String::new()));
+        }
+    }
+    stored
+}
+
+/// What the registry answers `PATCH /api/connections/{id}` with `change`, told without the
+/// secrets from the connection's view ([`stored_from_view`]): the secrets the change must send
+/// again, else the changed connection's diagnostics — where a kept secret is not judged (it was
+/// checked when it was stored), nor is whether a `${key}` is used, as a kept password may be one.
+/// Paths are relative to the connection object, as in the server's answer.
+#[must_use]
+pub fn check_connection_change(view: &Value, change: &Value) -> Report {
+    let change = match change_fields(change) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let merged = match merge_connection(&stored_from_view(view), change) {
+        Ok(m) => m,
+        Err(refused) if !refused.diagnostics.is_empty() => return refused,
+        // the view is no object: said as for any connection that is not one
+        Err(_) => return crate::analyze_connection(view).0,
+    };
+    let password_kept = merged.kept.contains(&StoredSecret::Password);
+    let credentials_kept = merged.kept.contains(&StoredSecret::VaultCredentials);
+    let (mut report, _) = crate::analyze_connection(&merged.value);
+    report.diagnostics.retain(|d| match d.path.as_str() {
+        "/password" => !password_kept,
+        "/secrets_management/credentials_payload" => !credentials_kept,
+        _ => !(password_kept && d.code == "secrets/unused"),
+    });
+    Report::from_diagnostics(report.diagnostics)
 }
 
 #[cfg(test)]
@@ -354,6 +430,73 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    /// The API's view of a vault-backed connection: secrets only as flags.
+    fn view() -> Value {
+        json!({"id": 3, "name": "w", "type": "postgresql", "host": "db1", "port": 5432,
+               "username": "${username}", "password_set": true, "ssl_mode": "verify-full",
+               "ssl_root_cert": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+               "secrets_management": {"login_url": "https://v1/v1/auth/userpass/login/u",
+                   "token_jsonpath": "$.auth.client_token", "secret_url": "https://v1/v1/secret/data/pg",
+                   "token_header_name": "X-Vault-Token", "data_jsonpath": "$.data.data",
+                   "credentials_payload_set": true},
+               "datastore_count": 2, "created": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:00Z"})
+    }
+
+    fn change(v: Value) -> Value {
+        v
+    }
+
+    #[test]
+    fn a_change_is_checked_from_the_view_as_the_server_will() {
+        let stored = stored_from_view(&view());
+        assert_eq!(stored["password"], "");
+        assert_eq!(stored["secrets_management"]["credentials_payload"], "");
+        for k in [
+            "id",
+            "password_set",
+            "datastore_count",
+            "created",
+            "updated",
+        ] {
+            assert!(stored.get(k).is_none(), "{k}");
+        }
+        // a kept secret is not judged, nor is the unused-key warning it could answer
+        let r = check_connection_change(&view(), &change(json!({"username": "u2"})));
+        assert!(r.diagnostics.is_empty(), "{r:?}");
+        // a change the rule refuses: the secrets to send again
+        let r = check_connection_change(&view(), &change(json!({"host": "db2"})));
+        let codes: Vec<_> = r.diagnostics.iter().map(|d| d.code.as_ref()).collect();
+        assert_eq!(
+            codes,
+            [
+                "connection/password-required",
+                "secrets/credentials-required"
+            ]
+        );
+        // a change the rule allows, judged as any connection is
+        let r = check_connection_change(&view(), &change(json!({"username": ""})));
+        assert!(
+            r.diagnostics
+                .iter()
+                .any(|d| d.path == "/username" && d.severity == crate::Severity::Error),
+            "{r:?}"
+        );
+        let r = check_connection_change(
+            &view(),
+            &change(
+                json!({"host": "db2", "password": "", "secrets_management": {"credentials_payload": "{}"}}),
+            ),
+        );
+        assert!(
+            r.diagnostics.iter().any(|d| d.path == "/password"),
+            "a typed password is judged: {r:?}"
+        );
+        assert!(!check_connection_change(&json!([]), &json!({})).is_valid());
+        let r = check_connection_change(&view(), &json!(["port"]));
+        assert_eq!(r.diagnostics[0].code, "field/wrong-type");
+        assert_eq!(r.diagnostics[0].path, "");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use pgconnect_core::patch::check_connection_change;
 use serde_json::{Map, Value, json};
 
 use crate::output::{Format, Outcome, Unreadable, json, read_input};
@@ -566,14 +567,14 @@ pub fn connections(command: &Connections) -> Result<Outcome, Unreadable> {
             let body = a.body()?;
             let path = format!("/api/connections/{}", a.id);
             if a.dry_run {
-                // the server checks the merged connection; nothing to check alone here
-                return Ok(dry_run(
-                    "PATCH",
-                    &path,
-                    &body,
-                    &pgconnect_core::Report::new(),
-                    &a.remote,
-                ));
+                // the stored connection as the server shows it (its secrets only as flags): the
+                // core says what the server would answer the change, and nothing changes
+                let stored = a.remote.call("GET", &path, None)?;
+                if !(200..300).contains(&stored.status) {
+                    return Ok(a.remote.outcome(&stored, |_| String::new()));
+                }
+                let report = check_connection_change(&stored.body, &body);
+                return Ok(dry_run("PATCH", &path, &body, &report, &a.remote));
             }
             let answer = a.remote.call("PATCH", &path, Some(&body))?;
             Ok(a.remote.outcome(&answer, |c| {

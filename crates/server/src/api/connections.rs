@@ -10,7 +10,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use pgconnect_core::patch::merge_connection as merge;
+use pgconnect_core::patch::{change_fields, merge_connection as merge};
 use pgconnect_core::{DatastoreKind, Diagnostic, Report, Shape, analyze_connection};
 use serde_json::{Map, Value, json};
 
@@ -168,11 +168,9 @@ pub async fn update(
     caller.require(Role::Developer, "change a connection")?;
     let id = id(&raw, "connection")?;
     let patch = json_required(body)?;
-    let Some(patch) = patch.as_object() else {
-        return Ok(not_an_object(
-            "the body must be an object of the fields to change",
-            "send e.g. {\"port\": 6432} or {\"password\": \"…\"}",
-        ));
+    let patch = match change_fields(&patch) {
+        Ok(p) => p,
+        Err(report) => return Ok(invalid(report)),
     };
     let (_, stored) = open(&state, id, &raw).await?;
     let merged = match merge(&stored, patch) {
