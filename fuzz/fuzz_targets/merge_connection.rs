@@ -3,12 +3,14 @@
 //! an address or a TLS setting the stored connection did not have. The rule is stated here again
 //! in terms of what each secret reaches, independently of how `merge_connection` checks it.
 //!
+//! `check_connection_change` (the same change told from the API's view) runs on every input too.
+//!
 //! Input: `stored-json \0 patch-json`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use pgconnect_core::SslMode;
-use pgconnect_core::patch::{StoredSecret, merge_connection};
+use pgconnect_core::patch::{StoredSecret, check_connection_change, merge_connection};
 use serde_json::Value;
 
 /// A field as text (a port as a number or a string is one port).
@@ -61,6 +63,9 @@ fuzz_target!(|data: &[u8]| {
     ) else {
         return;
     };
+    // the same change told from the API's view (any value as the view): a report, never a panic
+    let told = check_connection_change(&stored, &Value::Object(patch.clone()));
+    assert!(told.diagnostics.iter().all(|d| !d.message.is_empty()));
     match merge_connection(&stored, &patch) {
         Err(report) => {
             for d in &report.diagnostics {
