@@ -43,8 +43,8 @@ fn tls_rank(connection: &Value) -> usize {
 }
 
 /// Whether field `key` holds the same value in both (a port written as a number and as its
-/// decimal text is one port). Compared as values, not as serialised text: the npm package has no
-/// JSON writer to spare.
+/// decimal text is one port). Compared as values, not as serialised text, which would pull a JSON
+/// writer into the WebAssembly builds.
 fn same(a: &Value, b: &Value, key: &str) -> bool {
     match (a.get(key), b.get(key)) {
         (Some(Value::String(s)), Some(Value::Number(n)))
