@@ -292,18 +292,26 @@ impl FromRequestParts<AppState> for Caller {
             }
         }
         if let Some(who) = parts.extensions.get::<Who>() {
-            let _ = who.0.set((claims.sub.clone(), claims.jti.clone()));
+            who.record(&claims.sub, claims.jti.as_deref());
         }
         Ok(Caller(claims))
     }
 }
 
-/// Who made a request — the token's subject and id, once a handler's [`Caller`] accepted it — for
-/// the request's log line (`lib.rs`'s `log_request` puts an empty one in the request).
+/// Who made a request — the token's subject and id, once a handler's [`Caller`] accepted it (or
+/// the session a login link opened) — for the request's log line (`lib.rs`'s `log_request` puts
+/// an empty one in the request).
 #[derive(Debug, Clone, Default)]
 pub struct Who(std::sync::Arc<std::sync::OnceLock<(String, Option<String>)>>);
 
 impl Who {
+    /// Records who the request is from (the first record stands).
+    pub fn record(&self, subject: &str, token_id: Option<&str>) {
+        let _ = self
+            .0
+            .set((subject.to_owned(), token_id.map(str::to_owned)));
+    }
+
     /// The subject and token id, if a token was accepted.
     #[must_use]
     pub fn get(&self) -> Option<&(String, Option<String>)> {

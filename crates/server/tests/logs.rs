@@ -25,7 +25,8 @@ use tower::ServiceExt as _;
 async fn no_password_in_any_log_line_or_answer() {
     let logs = pgconnect_testkit::logs::capture_everything().unwrap();
     let pg = shop::start(PgOptions::default()).unwrap();
-    let app = app(common::state(common::config()).await);
+    let state = common::state(common::config()).await;
+    let app = app(state.clone());
     let wrong = "Wr0ng-Passw0rd-xyz";
     let payload = |password: &str| {
         json!({
@@ -70,7 +71,31 @@ async fn no_password_in_any_log_line_or_answer() {
     for status in ["422", "400", "413"] {
         assert!(answers.contains(status), "{status} missing: {answers}");
     }
+    // a login link opens a session: its line names the session it opened
+    let code = pgconnect_server::api::session::new_login_code(
+        state.registry(),
+        &pgconnect_server::api::session::admin_grant(),
+    )
+    .await
+    .unwrap();
+    let response = app
+        .clone()
+        .oneshot(
+            Request::get(format!("/login?code={code}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
     let logs = logs.text();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("route=/login status=303"))
+        .unwrap();
+    assert!(line.contains("who=\"admin\" token="), "{line}");
+    assert!(!line.contains("token=-"), "{line}");
+    assert!(!logs.contains(&code), "the login code is in no line");
     assert!(
         logs.contains("route=/api/connections/test status=200"),
         "{logs}"

@@ -73,6 +73,7 @@ pub struct LoginQuery {
 )]
 pub async fn login(
     State(state): State<AppState>,
+    who: Option<axum::Extension<crate::auth::Who>>,
     query: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let code = query.ok().and_then(|Query(q)| q.code).unwrap_or_default();
@@ -145,6 +146,9 @@ pub async fn login(
         "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
         SESSION_TTL.as_secs()
     );
+    if let Some(axum::Extension(who)) = who {
+        who.record(&grant.subject, Some(&issued.row.jti));
+    }
     tracing::info!(role = role.as_str(), "login link used: session opened");
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
