@@ -135,12 +135,7 @@ async fn refusals_are_json_that_says_what_and_how() {
         serde_json::to_value(pgconnect_core::analyze(&invalid, None).report).unwrap()
     );
     assert_eq!(v["valid"], false);
-    let paths: Vec<&str> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["path"].as_str().unwrap())
-        .collect();
+    let paths = common::paths(&v);
     assert!(
         paths.contains(&"/config/host") && paths.contains(&"/config/port"),
         "{paths:?}"

@@ -97,12 +97,7 @@ async fn scenario(config: Config, pg: &PgServer) {
     unnamed["port"] = json!(70000);
     let (status, v) = json_call(&app, "POST", "/api/connections", Some(&dev), &unnamed).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let paths: Vec<&str> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["path"].as_str().unwrap())
-        .collect();
+    let paths = common::paths(&v);
     assert!(paths.contains(&"/port"), "{v}");
     seen.add(&v);
     let (status, v) = json_call(
@@ -1440,12 +1435,7 @@ async fn login_link(store: &StoreLocation, a: &pgconnect_server::AppState, app_b
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-    let paths: Vec<&str> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["path"].as_str().unwrap())
-        .collect();
+    let paths = common::paths(&v);
     assert_eq!(paths, ["/subject", "/role", "/teams/0"], "{v}");
     let (status, v) = json_call(app_b, "POST", "/api/login-links", Some(&admin), &ask).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");

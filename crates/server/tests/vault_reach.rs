@@ -115,12 +115,7 @@ async fn what_stored_vault_credentials_open_never_reaches_a_new_address() {
         body["database"] = json!("d");
         let (status, v) = json_call(&app, "POST", &test, Some(&dev), &body).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{overrides}: {v}");
-        let paths: Vec<&str> = v["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["path"].as_str().unwrap())
-            .collect();
+        let paths = common::paths(&v);
         assert!(
             paths.contains(&"/secrets_management/credentials_payload"),
             "{overrides}: {v}"

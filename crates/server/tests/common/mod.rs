@@ -106,3 +106,13 @@ pub async fn json_call(
     let (status, _, out) = call(app, method, uri, token, &[], bytes).await;
     (status, serde_json::from_slice(&out).unwrap_or(Value::Null))
 }
+
+/// The JSON Pointer of each diagnostic in a report answer, in order.
+pub fn paths(report: &Value) -> Vec<&str> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect()
+}
