@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use pgconnect_server::Config;
+use pgconnect_server::registry::restore;
+use pgconnect_server::registry::store::StoreLocation;
 
 use crate::commands::check::{NetworkArgs, check_options, seconds};
 use crate::commands::store::StoreArgs;
@@ -93,6 +95,11 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
         )));
     }
     let location = args.store.location()?;
+    // held until the server stops: no restore swaps the registry under it
+    let _lock = match &location {
+        StoreLocation::Sqlite(dir) => Some(restore::lock_shared(dir).map_err(Unreadable)?),
+        StoreLocation::Postgres(_) => None,
+    };
     let keys = args.store.keys()?;
     let config = Config {
         addr: args.addr,

@@ -1,10 +1,11 @@
 //! Where the registry and the server's key are (shared by `serve`, `token` and `key`), and
-//! `pgconnect store backup`.
+//! `pgconnect store backup` and `restore`.
 
 use std::path::PathBuf;
 
 use pgconnect_server::registry::crypto::{KEY_ENV, KEY_FILE, Keys, PREVIOUS_KEYS_ENV};
 use pgconnect_server::registry::default_data_dir;
+use pgconnect_server::registry::restore::{self, Access, create_private};
 use pgconnect_server::registry::store::{Store, StoreLocation};
 
 use crate::output::Unreadable;
@@ -77,6 +78,28 @@ pub enum Command {
         after_help = "Example:\n  pgconnect store backup --data-dir /var/lib/pgconnect --to /backups/registry-$(date +%F).db"
     )]
     Backup(BackupArgs),
+    /// Put a copy written by `store backup` in the SQLite registry's place, checked first.
+    ///
+    /// Refuses while a server runs on the data directory, and leaves the registry as it was when
+    /// the copy is not a registry, is from a newer pgconnect, or is sealed with a key not given
+    /// here (its secrets are all opened to check). The registry it replaces is kept beside it as
+    /// registry-before-restore-<time>.db, and its tokens (with their revocations) and login links
+    /// carry over: a copy made before a revocation does not bring the token back. A PostgreSQL
+    /// store (--store) is restored with pg_restore or psql.
+    #[command(
+        after_help = "Example:\n  pgconnect store restore --data-dir /var/lib/pgconnect --from /backups/registry-2026-11-20.db"
+    )]
+    Restore(RestoreArgs),
+}
+
+/// `store restore`.
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    /// The copy to restore, written by `pgconnect store backup`.
+    #[arg(long)]
+    from: PathBuf,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 /// `store backup`.
@@ -90,7 +113,29 @@ pub struct BackupArgs {
 }
 
 pub fn run(command: &Command) -> Result<crate::output::Outcome, Unreadable> {
-    let Command::Backup(args) = command;
+    match command {
+        Command::Backup(args) => backup(args),
+        Command::Restore(args) => restore(args),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Unreadable> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Unreadable(format!("cannot start the async runtime: {e}")))
+}
+
+/// Where the key is: the variable, or the data directory's file.
+fn key_place(dir: &std::path::Path) -> String {
+    if std::env::var(KEY_ENV).is_ok_and(|v| !v.trim().is_empty()) {
+        KEY_ENV.to_owned()
+    } else {
+        dir.join(KEY_FILE).display().to_string()
+    }
+}
+
+fn backup(args: &BackupArgs) -> Result<crate::output::Outcome, Unreadable> {
     let location = args.store.location()?;
     if let StoreLocation::Postgres(_) = location {
         return Err(Unreadable(
@@ -108,22 +153,8 @@ pub fn run(command: &Command) -> Result<crate::output::Outcome, Unreadable> {
     }
     let to = &args.to;
     // created empty first, owner-only, and never over an existing file; VACUUM INTO fills it
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(to).map_err(|e| {
-        Unreadable(if e.kind() == std::io::ErrorKind::AlreadyExists {
-            format!("{} exists: give a new file", to.display())
-        } else {
-            format!("cannot create {}: {e}", to.display())
-        })
-    })?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Unreadable(format!("cannot start the async runtime: {e}")))?;
-    let written = runtime.block_on(async {
+    create_private(to).map_err(Unreadable)?;
+    let written = runtime()?.block_on(async {
         let store = Store::open(&location).await?;
         let done = store.backup_to(to).await;
         store.close().await;
@@ -134,14 +165,75 @@ pub fn run(command: &Command) -> Result<crate::output::Outcome, Unreadable> {
         return Err(Unreadable(format!("the backup failed: {e}")));
     }
     let bytes = std::fs::metadata(to).map(|m| m.len()).unwrap_or(0);
-    let key = if std::env::var(KEY_ENV).is_ok_and(|v| !v.trim().is_empty()) {
-        KEY_ENV.to_owned()
-    } else {
-        dir.join(KEY_FILE).display().to_string()
-    };
+    let key = key_place(&dir);
     Ok(crate::output::Outcome::ok(format!(
         "Backed up the registry to {} ({bytes} bytes).\nThe key is not in it: keep {key} too, \
          apart from the copy; without it the stored credentials cannot be opened.\n",
         to.display()
     )))
+}
+
+fn restore(args: &RestoreArgs) -> Result<crate::output::Outcome, Unreadable> {
+    if let StoreLocation::Postgres(_) = args.store.location()? {
+        return Err(Unreadable(
+            "the registry is in PostgreSQL (--store): restore its pg_dump with pg_restore or \
+             psql, and start the servers with the key it was made with"
+                .to_owned(),
+        ));
+    }
+    let dir = args.store.data_dir();
+    // a missing key file would be made anew, and no copy opens with a new key
+    if !(std::env::var(KEY_ENV).is_ok_and(|v| !v.trim().is_empty()) || dir.join(KEY_FILE).is_file())
+    {
+        return Err(Unreadable(format!(
+            "there is no key in {} (no {KEY_FILE}) and {KEY_ENV} is not set: give the key the \
+             copy was made with, as {KEY_ENV} or as {}",
+            dir.display(),
+            dir.join(KEY_FILE).display()
+        )));
+    }
+    let keys = args.store.keys()?;
+    let restored = runtime()?
+        .block_on(restore::restore(&dir, &args.from, &keys))
+        .map_err(Unreadable)?;
+    let mut out = format!(
+        "Restored the registry in {} from {}: {} connection(s), {} datastore(s); all {} stored \
+         secret(s) open with key {}.\n",
+        dir.display(),
+        args.from.display(),
+        restored.connections,
+        restored.datastores,
+        restored.secrets,
+        keys.id()
+    );
+    if let Some(kept) = &restored.kept {
+        out.push_str(&format!(
+            "The registry it replaced is kept as {}.\n",
+            kept.display()
+        ));
+    }
+    match &restored.access {
+        Access::Carried {
+            tokens,
+            login_links,
+        } => out.push_str(&format!(
+            "Tokens and login links are the replaced registry's ({tokens} token(s), \
+             {login_links} login link(s)): what was revoked or spent stays so.\n"
+        )),
+        Access::FromCopy(why) => {
+            if let Some(why) = why {
+                out.push_str(&format!(
+                    "The replaced registry could not be opened ({why}), so tokens and login links \
+                     are the copy's.\n"
+                ));
+            }
+            out.push_str(&format!(
+                "Tokens revoked after the copy was made work again until they expire: to end \
+                 every token, run `pgconnect key rotate` (with {}) before starting the server.\n",
+                key_place(&dir)
+            ));
+        }
+    }
+    out.push_str("Start the server.\n");
+    Ok(crate::output::Outcome::ok(out))
 }

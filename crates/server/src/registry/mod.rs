@@ -9,6 +9,7 @@
 //!   spec and the names of the stored secrets, never from their values.
 
 pub mod crypto;
+pub mod restore;
 pub mod store;
 
 use pgconnect_core::patch::StoredSecret;

@@ -385,6 +385,60 @@ impl Store {
         Ok(())
     }
 
+    /// Checks, without changing it, that the SQLite file `file` is a pgconnect registry this
+    /// version can open: it has the registry's tables, and no migration newer than this version
+    /// knows (older registries are migrated when opened).
+    pub async fn check_sqlite_registry(file: &Path) -> Result<()> {
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}?mode=ro", file.display());
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .map_err(|e| StoreError::Open(format!("cannot open {}: {e}", file.display())))?;
+        let checked = check_registry_tables(&pool).await;
+        pool.close().await;
+        checked
+    }
+
+    /// How many connections and datastores (CRAFT assets included) the store holds.
+    pub async fn counts(&self) -> Result<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM connections) AS connections, \
+                    (SELECT COUNT(*) FROM datastores) AS datastores",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("connections")?, row.try_get("datastores")?))
+    }
+
+    /// Replaces this SQLite store's access state — issued tokens (revocations included) and
+    /// login links (spent ones included) — with the one in the SQLite registry file `from`, which
+    /// must have this version's schema. Used by a restore: a copy made before a revocation must
+    /// not bring the revoked token back, nor a spent login link. Returns how many tokens and
+    /// login links were taken over.
+    pub async fn adopt_access_from(&self, from: &Path) -> Result<(u64, u64)> {
+        let Some(from) = from.to_str() else {
+            return Err(StoreError::Open(format!(
+                "{} is not a UTF-8 path SQLite can be given",
+                from.display()
+            )));
+        };
+        // ATTACH holds for one connection, and cannot run inside a transaction
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("ATTACH DATABASE $1 AS previous")
+            .bind(from.to_owned())
+            .execute(&mut *conn)
+            .await?;
+        let adopted = adopt_access(&mut conn).await;
+        let detached = sqlx::query("DETACH DATABASE previous")
+            .execute(&mut *conn)
+            .await;
+        let adopted = adopted?;
+        detached?;
+        Ok(adopted)
+    }
+
     /// Closes the pool (waits for connections to be returned).
     pub async fn close(&self) {
         self.pool.close().await;
@@ -1022,6 +1076,74 @@ impl Store {
                 .await?;
         Ok(row.is_some())
     }
+}
+
+/// The registry's own tables, and the `_sqlx_migrations` table that says which schema it has.
+const REGISTRY_TABLES: [&str; 4] = ["_sqlx_migrations", "connections", "datastores", "settings"];
+
+/// [`Store::check_sqlite_registry`] on an open pool.
+async fn check_registry_tables(pool: &AnyPool) -> Result<()> {
+    let tables = sqlx::query("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .fetch_all(pool)
+        .await
+        .map_err(|e| StoreError::Open(format!("it is not a readable SQLite database: {e}")))?
+        .iter()
+        .map(|row| row.try_get::<String, _>("name"))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    if let Some(missing) = REGISTRY_TABLES
+        .iter()
+        .find(|t| !tables.iter().any(|name| name == *t))
+    {
+        return Err(StoreError::Open(format!(
+            "it is not a pgconnect registry (it has no {missing} table): give a file written by \
+             `pgconnect store backup`"
+        )));
+    }
+    let newest: Option<i64> = sqlx::query("SELECT MAX(version) AS newest FROM _sqlx_migrations")
+        .fetch_one(pool)
+        .await?
+        .try_get("newest")?;
+    let known = SQLITE_MIGRATIONS
+        .iter()
+        .map(|(v, _, _)| *v)
+        .max()
+        .unwrap_or(0);
+    match newest {
+        Some(newest) if newest > known => Err(StoreError::Open(format!(
+            "it was written by a newer pgconnect (its schema is at migration {newest}, this \
+             version knows up to {known}): restore it with that version or a newer one"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The copy in [`Store::adopt_access_from`], on the connection that attached `previous`.
+async fn adopt_access(conn: &mut sqlx::AnyConnection) -> Result<(u64, u64)> {
+    use sqlx::Connection as _;
+    let mut tx = conn.begin().await?;
+    sqlx::query("DELETE FROM tokens").execute(&mut *tx).await?;
+    let tokens = sqlx::query(
+        "INSERT INTO tokens (jti, subject, role, teams, kind, issued_at, expires_at, revoked_at) \
+         SELECT jti, subject, role, teams, kind, issued_at, expires_at, revoked_at \
+         FROM previous.tokens",
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    sqlx::query("DELETE FROM login_codes")
+        .execute(&mut *tx)
+        .await?;
+    let links = sqlx::query(
+        "INSERT INTO login_codes \
+         (code_hash, created_at, expires_at, used_at, subject, role, teams) \
+         SELECT code_hash, created_at, expires_at, used_at, subject, role, teams \
+         FROM previous.login_codes",
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok((tokens, links))
 }
 
 /// Records `token` inside `tx`, first forgetting tokens that expired before `prune_before`.
