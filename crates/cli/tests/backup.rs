@@ -31,15 +31,6 @@ fn backup(data: &Path, to: &Path, extra: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn names(addr: &str, token: &str) -> Vec<String> {
-    let (status, answer) = request(addr, "GET", "/api/connections", token, "").unwrap();
-    assert_eq!(status, 200, "{answer}");
-    let list: Vec<Value> = serde_json::from_str(&answer).unwrap();
-    list.iter()
-        .map(|c| c["name"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 #[test]
 fn a_backup_taken_while_serving_restores_with_the_same_key() {
     let pg = shop::start(PgOptions::default()).unwrap();
@@ -102,7 +93,7 @@ fn a_backup_taken_while_serving_restores_with_the_same_key() {
     let restored = tempfile::tempdir().unwrap();
     std::fs::copy(&file, restored.path().join("registry.db")).unwrap();
     let (mut server, addr, _stdout) = common::start(restored.path());
-    assert_eq!(names(&addr, &dev), ["before"]);
+    assert_eq!(common::connection_names(&addr, &dev), ["before"]);
     let body = json!({"database": DB, "schema": SCHEMA}).to_string();
     let (status, answer) = request(&addr, "POST", "/api/connections/1/test", &dev, &body).unwrap();
     assert_eq!(status, 200, "{answer}");

@@ -53,22 +53,10 @@ fn token(data: &Path, subject: &str) -> (String, String) {
             .arg(data),
     );
     assert_eq!(code, 0, "{stderr}");
-    let id = stdout
-        .split(", id ")
-        .nth(1)
-        .and_then(|t| t.split(';').next())
-        .unwrap_or_else(|| panic!("no id in {stdout}"))
-        .to_owned();
-    (id, stdout.lines().last().unwrap().to_owned())
-}
-
-fn names(addr: &str, token: &str) -> Vec<String> {
-    let (status, answer) = request(addr, "GET", "/api/connections", token, "").unwrap();
-    assert_eq!(status, 200, "{answer}");
-    let list: Vec<Value> = serde_json::from_str(&answer).unwrap();
-    list.iter()
-        .map(|c| c["name"].as_str().unwrap().to_owned())
-        .collect()
+    (
+        common::token_id(&stdout),
+        stdout.lines().last().unwrap().to_owned(),
+    )
 }
 
 fn create(addr: &str, token: &str, name: &str, port: u16) {
@@ -153,7 +141,7 @@ fn a_restore_brings_the_copy_back_keeps_what_it_replaced_and_what_was_revoked() 
     assert_eq!(code, 2, "{stdout}");
     assert!(stderr.contains("a server is running on"), "{stderr}");
     assert!(stderr.contains("stop it, restore"), "{stderr}");
-    assert_eq!(names(&addr, &admin), ["before", "after"]);
+    assert_eq!(common::connection_names(&addr, &admin), ["before", "after"]);
     let _ = server.kill();
     let _ = server.wait();
 
@@ -181,7 +169,7 @@ fn a_restore_brings_the_copy_back_keeps_what_it_replaced_and_what_was_revoked() 
 
     // the copy's registry: the stored password still logs in
     let (mut server, addr, _stdout) = common::start(data);
-    assert_eq!(names(&addr, &admin), ["before"]);
+    assert_eq!(common::connection_names(&addr, &admin), ["before"]);
     let body = json!({"database": DB, "schema": SCHEMA}).to_string();
     let (status, answer) =
         request(&addr, "POST", "/api/connections/1/test", &admin, &body).unwrap();
@@ -205,7 +193,7 @@ fn a_restore_brings_the_copy_back_keeps_what_it_replaced_and_what_was_revoked() 
     );
     // a second server may run beside the first (the lock is shared)
     let (mut second, second_addr, _out) = common::start(data);
-    assert_eq!(names(&second_addr, &admin), ["before"]);
+    assert_eq!(common::connection_names(&second_addr, &admin), ["before"]);
     let _ = second.kill();
     let _ = second.wait();
     let _ = server.kill();
@@ -216,7 +204,7 @@ fn a_restore_brings_the_copy_back_keeps_what_it_replaced_and_what_was_revoked() 
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("2 connection(s)"), "{stdout}");
     let (mut server, addr, _stdout) = common::start(data);
-    assert_eq!(names(&addr, &admin), ["before", "after"]);
+    assert_eq!(common::connection_names(&addr, &admin), ["before", "after"]);
     assert_eq!(
         request(&addr, "GET", "/api/session", &doomed, "")
             .unwrap()
@@ -264,7 +252,7 @@ fn an_older_copy_is_migrated_and_a_broken_registry_is_moved_aside() {
     assert_eq!(std::fs::read(&kept).unwrap(), b"this is not what it was");
 
     let (mut server, addr, _stdout) = common::start(data);
-    assert!(names(&addr, &admin).is_empty());
+    assert!(common::connection_names(&addr, &admin).is_empty());
     // migration 4 ran again on the copy: a login link with a role can be made
     let (code, stdout, stderr) = common::run(
         keyed(Some(KEY), None)

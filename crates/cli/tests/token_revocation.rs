@@ -85,12 +85,7 @@ fn revoked_tokens_are_refused_from_the_next_request_on() {
         );
         let (stdout, stderr) = text(&out);
         assert!(out.status.success(), "{stderr}");
-        let id = stdout
-            .split(", id ")
-            .nth(1)
-            .and_then(|t| t.split(';').next())
-            .unwrap_or_else(|| panic!("no id in {stdout}"))
-            .to_owned();
+        let id = common::token_id(&stdout);
         assert!(
             stdout.contains(&format!("pgconnect token revoke {id}")),
             "{stdout}"

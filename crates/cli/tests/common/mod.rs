@@ -127,3 +127,23 @@ pub fn token_keyed(data: &std::path::Path, mut cmd: Command, role: &str, teams: 
         .unwrap()
         .to_owned()
 }
+
+/// The names of the stored connections, from `GET /api/connections`.
+pub fn connection_names(addr: &str, token: &str) -> Vec<String> {
+    let (status, answer) = request(addr, "GET", "/api/connections", token, "").unwrap();
+    assert_eq!(status, 200, "{answer}");
+    let list: Vec<serde_json::Value> = serde_json::from_str(&answer).unwrap();
+    list.iter()
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The token id in `pgconnect token create`'s output.
+pub fn token_id(stdout: &str) -> String {
+    stdout
+        .split(", id ")
+        .nth(1)
+        .and_then(|t| t.split(';').next())
+        .unwrap_or_else(|| panic!("no id in {stdout}"))
+        .to_owned()
+}
