@@ -110,6 +110,8 @@ pub fn App() -> impl IntoView {
     let ui = Ui::new();
     api::report_sign_outs_to(ui.signed_out);
     let route = RwSignal::new(current_route());
+    // the list's filter, kept while a datastore's page is looked at and Back is pressed
+    let list_filter = RwSignal::new(String::new());
     // the listener lives as long as the page
     let _ = window_event_listener_untyped("hashchange", move |_| route.set(current_route()));
     let step = RwSignal::new(Step::Source);
@@ -239,7 +241,7 @@ pub fn App() -> impl IntoView {
                 </div>
                 {move || match route.get() {
                     Route::Add => ().into_any(),
-                    Route::List => view! { <DatastoreList/> }.into_any(),
+                    Route::List => view! { <DatastoreList filter=list_filter/> }.into_any(),
                     Route::Datastore(id) => view! { <DatastorePage id=id may_write=Signal::derive(move || ui.may_write()) teams=ui.teams.into()/> }.into_any(),
                     Route::Access => view! { <AccessPage/> }.into_any(),
                 }}

@@ -424,10 +424,31 @@ test('the list of datastores, a page by its address, Back, test again, discover 
   await page.waitForSelector('#src-name');
   assert.equal(await page.inputValue('#src-name'), 'half-typed');
 
-  // a row's link opens the datastore's page, at an address that survives a reload
+  // the filter narrows the rows as one types: every word counts, in any column, case ignored
   await page.goBack();
   await page.waitForSelector('#list table');
+  const shown = async () => (await page.locator('#list tbody tr td:first-child').allTextContents()).sort();
+  await page.fill('#list-filter', 'ARCHIVE');
+  assert.deepEqual(await shown(), ['orders-archive']);
+  assert.equal(await page.textContent('#list-count'), `1 of ${all.length} datastore(s) match.`);
+  await page.fill('#list-filter', 'orders source');
+  assert.deepEqual(await shown(), ['orders', 'orders-archive']);
+  await page.fill('#list-filter', 'orders no-such-word');
+  await page.waitForSelector('#list-none');
+  assert.equal(await page.locator('#list table').count(), 0);
+  assert.match(await page.textContent('#list-none'), /No datastore matches “orders no-such-word”/);
+  await step('datastore-list-filtered');
+
+  // a row's link opens the datastore's page, at an address that survives a reload; Back finds
+  // the list as it was left, filter included
+  await page.fill('#list-filter', 'orders');
   await row.locator('a', { hasText: /^orders$/ }).click();
+  await pageTitle('orders');
+  await page.goBack();
+  await page.waitForSelector('#list table');
+  assert.equal(await page.inputValue('#list-filter'), 'orders');
+  assert.equal(await page.locator('#list tbody tr').count(), 3);
+  await page.goForward();
   await pageTitle('orders');
   assert.ok(page.url().endsWith(`#/datastores/${orders.id}`), page.url());
   await page.reload();
