@@ -25,6 +25,7 @@ mod check;
 mod error;
 pub mod openapi;
 pub mod registry;
+pub mod tls;
 mod web;
 
 use std::net::SocketAddr;
@@ -75,6 +76,8 @@ pub struct Config {
     /// How long a discovery waits for its turn before it fails as `catalog/busy`. Default (`None`):
     /// `catalog_timeout`.
     pub catalog_queue_timeout: Option<Duration>,
+    /// Serve HTTPS with this configuration ([`tls::server_config`]); `None`: plain HTTP.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Config {
@@ -92,6 +95,7 @@ impl Config {
             catalog_statement_timeout: Duration::from_secs(30),
             catalog_timeout: Duration::from_secs(120),
             catalog_queue_timeout: None,
+            tls: None,
         }
     }
 }
@@ -123,6 +127,11 @@ impl AppState {
     #[must_use]
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// True when this server serves HTTPS itself.
+    pub(crate) fn https(&self) -> bool {
+        self.config.tls.is_some()
     }
 
     /// A one-time login link's path and query (`/login?code=…`), valid for 24 hours.
@@ -278,6 +287,8 @@ async fn log_request(mut request: Request, next: Next) -> Response {
 pub struct Started {
     /// The bound address.
     pub addr: SocketAddr,
+    /// `https` or `http`.
+    pub scheme: &'static str,
     /// `/login?code=…` when the store was empty: the first admin's one-time login link.
     pub login_path: Option<String>,
 }
@@ -302,14 +313,35 @@ pub async fn serve(config: Config, ready: impl FnOnce(&Started)) -> Result<(), S
         None
     };
     let registry = state.registry.clone();
+    let tls = state.config.tls.clone();
     let router = app(state);
-    ready(&Started { addr, login_path });
-    let served = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string());
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    ready(&Started {
+        addr,
+        scheme,
+        login_path,
+    });
+    let served = match tls {
+        Some(config) => {
+            let listener = tls::TlsListener::new(listener, config).map_err(|e| e.to_string())?;
+            run(listener, router).await
+        }
+        None => run(listener, router).await,
+    };
     registry.store().close().await;
     served
+}
+
+/// Serves `router` on `listener` until Ctrl-C or SIGTERM.
+async fn run<L>(listener: L, router: Router) -> Result<(), String>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn shutdown_signal() {

@@ -1357,9 +1357,12 @@ async fn login_link(store: &StoreLocation, a: &pgconnect_server::AppState, app_b
     pool.close().await;
     assert_eq!(sessions().await, before);
 
-    // the same link now opens a session, recorded; and only once
+    // the same link now opens a session, recorded; and only once. Plain HTTP: no Secure flag
     let (status, headers, _) = call(app_b, "GET", &login, None, &[], vec![]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    let set = headers.get("set-cookie").unwrap().to_str().unwrap();
+    assert!(set.contains("; HttpOnly; SameSite=Strict; Path=/"), "{set}");
+    assert!(!set.contains("Secure"), "{set}");
     let cookie = session_token(&headers);
     let (status, v) = json_call(app_b, "GET", "/api/session", Some(&cookie), &Value::Null).await;
     assert_eq!(
@@ -1381,16 +1384,22 @@ async fn login_link(store: &StoreLocation, a: &pgconnect_server::AppState, app_b
         teams: vec!["Finance".to_owned()],
     };
     let code = new_login_code(a.registry(), &grant).await.unwrap();
+    // through a TLS proxy that says so: the cookie goes over HTTPS only
     let (status, headers, _) = call(
         app_b,
         "GET",
         &format!("/login?code={code}"),
         None,
-        &[],
+        &[("x-forwarded-proto", "HTTPS")],
         vec![],
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    let set = headers.get("set-cookie").unwrap().to_str().unwrap();
+    assert!(
+        set.contains("; HttpOnly; SameSite=Strict; Secure; Path=/"),
+        "{set}"
+    );
     let cookie = session_token(&headers);
     let (status, v) = json_call(app_b, "GET", "/api/session", Some(&cookie), &Value::Null).await;
     assert_eq!(status, StatusCode::OK, "{v}");

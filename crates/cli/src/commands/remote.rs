@@ -24,6 +24,10 @@ pub struct Remote {
         default_value = "http://127.0.0.1:8080"
     )]
     server: String,
+    /// CA certificates (PEM) to trust for an https --server, beside the system's: for a server
+    /// whose certificate a private CA signed.
+    #[arg(long, env = "PGCONNECT_SERVER_CA_CERT", value_name = "FILE")]
+    server_ca_cert: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -50,9 +54,31 @@ impl Remote {
             .enable_all()
             .build()
             .map_err(|e| Unreadable(format!("cannot start the async runtime: {e}")))?;
+        if let Some(host) = plain_http_elsewhere(&self.server) {
+            eprintln!(
+                "warning: {host} is reached over plain HTTP: the token and any password sent \
+                 cross the network unencrypted (serve with --tls-cert and --tls-key, and use \
+                 https:// in --server)"
+            );
+        }
+        let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(60));
+        if let Some(file) = &self.server_ca_cert {
+            let pem = std::fs::read(file)
+                .map_err(|e| Unreadable(format!("--server-ca-cert {}: {e}", file.display())))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .ok()
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| {
+                    Unreadable(format!(
+                        "--server-ca-cert {}: holds no PEM certificate (-----BEGIN \
+                         CERTIFICATE-----)",
+                        file.display()
+                    ))
+                })?;
+            builder = builder.tls_certs_merge(certs);
+        }
         runtime.block_on(async {
-            let client = reqwest::Client::builder()
-                .timeout(Duration::from_secs(60))
+            let client = builder
                 .build()
                 .map_err(|e| Unreadable(format!("cannot build an HTTP client: {e}")))?;
             let method = reqwest::Method::from_bytes(method.as_bytes())
@@ -64,10 +90,16 @@ impl Remote {
                     .body(b.to_string());
             }
             let response = request.send().await.map_err(|e| {
+                let why = pgconnect_live_error(&e);
+                let hint = if why.contains("invalid peer certificate") {
+                    "the server's certificate is not trusted: give the CA that signed it with \
+                     --server-ca-cert, and use the name the certificate is for in --server"
+                } else {
+                    "is `pgconnect serve` running? see --server"
+                };
                 Unreadable(format!(
-                    "cannot reach the server at {}: {} (is `pgconnect serve` running? see --server)",
-                    self.server,
-                    pgconnect_live_error(&e)
+                    "cannot reach the server at {}: {why} ({hint})",
+                    self.server
                 ))
             })?;
             let status = response.status().as_u16();
@@ -95,6 +127,21 @@ impl Remote {
             failed: true,
         }
     }
+}
+
+/// The host of an `http://` server URL that is not this machine.
+fn plain_http_elsewhere(server: &str) -> Option<String> {
+    let url = reqwest::Url::parse(server).ok()?;
+    if url.scheme() != "http" {
+        return None;
+    }
+    let host = url.host_str()?;
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    (!loopback).then(|| host.to_owned())
 }
 
 fn pgconnect_live_error(e: &reqwest::Error) -> String {

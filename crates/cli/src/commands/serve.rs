@@ -18,7 +18,7 @@ use crate::output::{Outcome, Unreadable};
 /// the requests in flight finish.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  pgconnect serve\n  pgconnect serve --addr 0.0.0.0:8080 --deny-cidr 10.0.0.0/8"
+    after_help = "Examples:\n  pgconnect serve\n  pgconnect serve --addr 0.0.0.0:8080 --deny-cidr 10.0.0.0/8\n  pgconnect serve --addr 0.0.0.0:8443 --tls-cert /etc/pgconnect/cert.pem --tls-key /etc/pgconnect/key.pem \\\n    --public-url https://pgconnect.example.com:8443"
 )]
 pub struct Args {
     /// Address and port to listen on.
@@ -50,6 +50,19 @@ pub struct Args {
     /// The wizard's built files (default: ./dist when it holds an index.html).
     #[arg(long)]
     web_dir: Option<PathBuf>,
+    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first). Without
+    /// it, passwords typed into the wizard cross the network unencrypted, unless a TLS proxy is in
+    /// front.
+    #[arg(long, requires = "tls_key", value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM, unencrypted; keep it readable by the server only).
+    #[arg(long, requires = "tls_cert", value_name = "FILE")]
+    tls_key: Option<PathBuf>,
+    /// The address people open, for the links the server prints (e.g.
+    /// https://pgconnect.example.com:8443, the name in the certificate). Default: the scheme and
+    /// --addr.
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
     #[command(flatten)]
     network: NetworkArgs,
     #[command(flatten)]
@@ -94,6 +107,28 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
             dir.display()
         )));
     }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(
+            pgconnect_server::tls::server_config(
+                &read(cert, "--tls-cert")?,
+                &read(key, "--tls-key")?,
+            )
+            .map_err(Unreadable)?,
+        ),
+        _ => None,
+    };
+    let public_url = match &args.public_url {
+        Some(url) => Some(public_url(url)?),
+        None => None,
+    };
+    if tls.is_none() && !args.addr.ip().is_loopback() {
+        eprintln!(
+            "warning: serving plain HTTP on {}: the passwords typed into the wizard and the \
+             session cookie cross the network unencrypted. Give --tls-cert and --tls-key, or put \
+             a TLS-terminating proxy in front (it should send X-Forwarded-Proto: https).",
+            args.addr
+        );
+    }
     let location = args.store.location()?;
     // held until the server stops: no restore swaps the registry under it
     let _lock = match &location {
@@ -110,6 +145,7 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
         catalog_timeout,
         catalog_queue_timeout,
         catalog_statement_timeout,
+        tls,
         ..Config::new(location.clone(), keys)
     };
     init_logging();
@@ -120,20 +156,22 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
     let has_web = config.web_dir.is_some();
     runtime
         .block_on(pgconnect_server::serve(config, |started| {
-            let addr = started.addr;
+            let base = public_url
+                .clone()
+                .unwrap_or_else(|| format!("{}://{}", started.scheme, started.addr));
             let mut text = format!(
-                "pgconnect {} is serving on http://{addr}/\nRegistry: {location}\n",
+                "pgconnect {} is serving on {base}/\nRegistry: {location}\n",
                 env!("CARGO_PKG_VERSION")
             );
             if let Some(path) = &started.login_path {
                 text.push_str(&format!(
                     "First start: sign in as admin with this one-time link (valid 24 hours):\n  \
-                     http://{addr}{path}\n"
+                     {base}{path}\n"
                 ));
             } else {
                 text.push_str(&format!(
                     "Sign in to the wizard with a one-time link from `pgconnect token login-link \
-                     --url http://{addr}` (with this server's --data-dir or --store).\n"
+                     --url {base}` (with this server's --data-dir or --store).\n"
                 ));
             }
             if !has_web {
@@ -150,6 +188,27 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
         }))
         .map_err(|e| Unreadable(format!("serve: {e}")))?;
     Ok(Outcome::ok(String::new()))
+}
+
+fn read(path: &std::path::Path, flag: &str) -> Result<Vec<u8>, Unreadable> {
+    std::fs::read(path).map_err(|e| Unreadable(format!("{flag} {}: {e}", path.display())))
+}
+
+/// `--public-url` without a trailing slash, checked to be an http(s) URL with a host.
+fn public_url(url: &str) -> Result<String, Unreadable> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let host = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"));
+    match host {
+        Some(rest) if !rest.is_empty() && !rest.contains(['/', '?', '#', ' ']) => {
+            Ok(trimmed.to_owned())
+        }
+        _ => Err(Unreadable(format!(
+            "--public-url {url:?}: give the scheme and host people open, and a port if not the \
+             default, e.g. https://pgconnect.example.com:8443 (no path)"
+        ))),
+    }
 }
 
 fn init_logging() {

@@ -66,13 +66,14 @@ pub struct LoginQuery {
     responses(
         (status = 303, description = "Session opened; to `/`", headers(
             ("Location" = String, description = "`/`"),
-            ("Set-Cookie" = String, description = "`pgconnect_session`, HttpOnly, SameSite=Strict"),
+            ("Set-Cookie" = String, description = "`pgconnect_session`, HttpOnly, SameSite=Strict, Secure over HTTPS"),
         )),
         (status = 401, description = "The link was used, expired or is incomplete", content_type = "text/html", body = String),
     ),
 )]
 pub async fn login(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     who: Option<axum::Extension<crate::auth::Who>>,
     query: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
@@ -143,7 +144,8 @@ pub async fn login(
         Err(e) => return store_failed(&e),
     };
     let cookie = format!(
-        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        "{COOKIE}={token}; {}; Max-Age={}",
+        cookie_attributes(&state, &headers),
         SESSION_TTL.as_secs()
     );
     if let Some(axum::Extension(who)) = who {
@@ -198,7 +200,11 @@ pub async fn whoami(caller: Caller) -> Response {
         (status = 503, response = StoreFailed),
     ),
 )]
-pub async fn sign_out(State(state): State<AppState>, caller: Caller) -> Response {
+pub async fn sign_out(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    caller: Caller,
+) -> Response {
     let mut response = match &caller.0.jti {
         Some(jti) => match state
             .registry
@@ -214,11 +220,30 @@ pub async fn sign_out(State(state): State<AppState>, caller: Caller) -> Response
         },
         None => ApiError::token_not_revocable().into_response(),
     };
-    let cleared = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    let cleared = format!(
+        "{COOKIE}=; {}; Max-Age=0",
+        cookie_attributes(&state, &headers)
+    );
     if let Ok(v) = HeaderValue::from_str(&cleared) {
         response.headers_mut().insert(header::SET_COOKIE, v);
     }
     response
+}
+
+/// The session cookie's attributes: never readable by scripts, never sent by another site, and
+/// `Secure` (sent over HTTPS only) when the page came over HTTPS — this server's TLS, or a proxy
+/// in front that says so in `X-Forwarded-Proto`. Trusting that header costs nothing: all it can
+/// do is make the cookie stricter.
+fn cookie_attributes(state: &AppState, headers: &axum::http::HeaderMap) -> &'static str {
+    let forwarded_https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+    if state.https() || forwarded_https {
+        "HttpOnly; SameSite=Strict; Secure; Path=/"
+    } else {
+        "HttpOnly; SameSite=Strict; Path=/"
+    }
 }
 
 /// `GET /api/teams`: the teams the caller may give a datastore (an admin: every team in use).

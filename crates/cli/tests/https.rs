@@ -1,0 +1,329 @@
+//! `pgconnect serve --tls-cert --tls-key`: HTTPS end to end with a certificate from a test CA —
+//! the login link's cookie is `Secure`, a client that stalls its handshake delays nobody, plain
+//! HTTP gets no answer, `pgconnect connections` trusts the server with `--server-ca-cert` and says
+//! what to do without it — and the refusals of bad certificate files, and the warnings for plain
+//! HTTP across the network.
+
+#![cfg(unix)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use common::{KEY, keyed};
+use pgconnect_testkit::tls::TestPki;
+
+/// Starts `pgconnect serve` with `extra` flags: the child, the first lines it printed (up to "Press
+/// Ctrl-C"), and its address.
+fn serve(data: &Path, extra: &[&str]) -> (Child, String, SocketAddr) {
+    let mut child = keyed(Some(KEY), None)
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut printed = String::new();
+    while !printed.contains("Press Ctrl-C") {
+        let mut line = String::new();
+        assert_ne!(out.read_line(&mut line).unwrap(), 0, "{printed}");
+        printed.push_str(&line);
+    }
+    let port = printed
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("https://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no https URL in {printed}"))
+        .trim_end_matches('/')
+        .to_owned();
+    let addr = SocketAddr::from(([127, 0, 0, 1], port.parse().unwrap()));
+    (child, printed, addr)
+}
+
+/// `GET url` (with `cookie`, if any) from a client that trusts only `ca` and reaches `localhost`
+/// (the certificate's name) at `addr`: the status and the Set-Cookie header.
+fn get(ca: &str, addr: SocketAddr, url: &str, cookie: Option<&str>) -> (u16, Option<String>) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let client = reqwest::Client::builder()
+                .tls_certs_only(reqwest::Certificate::from_pem_bundle(ca.as_bytes()).unwrap())
+                .resolve("localhost", addr)
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(5))
+                .build()
+                .unwrap();
+            let mut request = client.get(url);
+            if let Some(c) = cookie {
+                request = request.header("cookie", c);
+            }
+            let response = request.send().await.unwrap();
+            let set = response
+                .headers()
+                .get("set-cookie")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (response.status().as_u16(), set)
+        })
+}
+
+#[test]
+fn serving_https_with_a_certificate_from_a_private_ca() {
+    let pki = TestPki::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let (cert, key, ca, other_ca) = (
+        files.path().join("cert.pem"),
+        files.path().join("key.pem"),
+        files.path().join("ca.pem"),
+        files.path().join("other-ca.pem"),
+    );
+    std::fs::write(&cert, &pki.server_cert_pem).unwrap();
+    std::fs::write(&key, &pki.server_key_pem).unwrap();
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    std::fs::write(&other_ca, &pki.other_ca_pem).unwrap();
+    let (mut server, printed, addr) = serve(
+        dir.path(),
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    let port = addr.port();
+    assert!(
+        printed.contains(&format!("is serving on https://127.0.0.1:{port}/")),
+        "{printed}"
+    );
+    let code = printed
+        .split_whitespace()
+        .find_map(|w| w.split_once("/login?code=").map(|(_, c)| c.to_owned()))
+        .unwrap_or_else(|| panic!("no login link in {printed}"));
+
+    // a client that connects and never says hello holds up no one (handshakes run apart)
+    let silent = std::net::TcpStream::connect(addr).unwrap();
+    let url = |path: &str| format!("https://localhost:{port}{path}");
+    let (status, _) = get(&pki.ca_pem, addr, &url("/healthz"), None);
+    assert_eq!(status, 200);
+    drop(silent);
+
+    // the login link's session cookie is sent over HTTPS only
+    let (status, cookie) = get(
+        &pki.ca_pem,
+        addr,
+        &url(&format!("/login?code={code}")),
+        None,
+    );
+    assert_eq!(status, 303);
+    let cookie = cookie.unwrap();
+    assert!(
+        cookie.contains("HttpOnly; SameSite=Strict; Secure; Path=/"),
+        "{cookie}"
+    );
+    let session = cookie.split(';').next().unwrap();
+    let (status, _) = get(&pki.ca_pem, addr, &url("/api/session"), Some(session));
+    assert_eq!(status, 200);
+
+    // plain HTTP on the HTTPS port gets no HTTP answer
+    let mut plain = std::net::TcpStream::connect(addr).unwrap();
+    plain
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    plain
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = plain.read_to_end(&mut answer);
+    assert!(!answer.starts_with(b"HTTP/1.1 200"), "{answer:?}");
+
+    // the CLI: trusted with --server-ca-cert; without it, or with another CA, it says what to do
+    let token = common::token(dir.path(), "admin", &[]);
+    let server_url = format!("https://localhost:{port}");
+    let list = |ca: Option<&Path>| {
+        let mut cmd = keyed(Some(KEY), None);
+        cmd.args(["connections", "list", "--server", &server_url])
+            .env("PGCONNECT_TOKEN", &token)
+            .env_remove("PGCONNECT_SERVER_CA_CERT");
+        if let Some(ca) = ca {
+            cmd.arg("--server-ca-cert").arg(ca);
+        }
+        common::run(&mut cmd)
+    };
+    let (code, stdout, stderr) = list(Some(&ca));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    for ca in [None, Some(other_ca.as_path())] {
+        let (code, _, stderr) = list(ca);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(
+            stderr.contains("the server's certificate is not trusted: give the CA that signed it with --server-ca-cert"),
+            "{stderr}"
+        );
+    }
+    let (code, _, stderr) = list(Some(&cert.with_file_name("missing.pem")));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--server-ca-cert"), "{stderr}");
+
+    let _ = server.kill();
+    let _ = server.wait();
+}
+
+#[test]
+fn bad_certificate_files_are_refused_with_what_to_give() {
+    let pki = TestPki::new().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = files.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let cert = write("cert.pem", &pki.server_cert_pem);
+    let key = write("key.pem", &pki.server_key_pem);
+    let ca_cert = write("ca.pem", &pki.ca_pem);
+    let garbage = write("garbage.pem", "not a certificate\n");
+    let missing = files
+        .path()
+        .join("missing.pem")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let data = tempfile::tempdir().unwrap();
+    for (flags, why) in [
+        (
+            vec!["--tls-cert", &missing, "--tls-key", &key],
+            "--tls-cert",
+        ),
+        (
+            vec!["--tls-cert", &garbage, "--tls-key", &key],
+            "--tls-cert holds no certificate",
+        ),
+        (
+            vec!["--tls-cert", &cert, "--tls-key", &garbage],
+            "--tls-key holds no private key",
+        ),
+        (
+            vec!["--tls-cert", &ca_cert, "--tls-key", &key],
+            "--tls-key is not the key of --tls-cert's first certificate",
+        ),
+        (vec!["--tls-cert", &cert], "--tls-key"),
+        (
+            vec!["--public-url", "pgconnect.example.com"],
+            "--public-url",
+        ),
+        (vec!["--public-url", "https://h.example/app"], "(no path)"),
+    ] {
+        let (code, _, stderr) = common::run(
+            keyed(Some(KEY), None)
+                .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+                .arg(data.path())
+                .args(&flags),
+        );
+        assert_eq!(code, 2, "{flags:?}: {stderr}");
+        assert!(stderr.contains(why), "{flags:?}: {stderr}");
+        assert!(
+            !stderr.contains("PRIVATE KEY-----\n"),
+            "no key material: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn the_public_url_names_the_printed_links() {
+    let pki = TestPki::new().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let (cert, key) = (files.path().join("c.pem"), files.path().join("k.pem"));
+    std::fs::write(&cert, &pki.server_cert_pem).unwrap();
+    std::fs::write(&key, &pki.server_key_pem).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let mut child = keyed(Some(KEY), None)
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(data.path())
+        .arg("--tls-cert")
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .args(["--public-url", "https://pgconnect.example.com:8443/"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut printed = String::new();
+    while !printed.contains("Press Ctrl-C") {
+        assert_ne!(out.read_line(&mut printed).unwrap(), 0, "{printed}");
+    }
+    assert!(
+        printed.contains("is serving on https://pgconnect.example.com:8443/\n"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("  https://pgconnect.example.com:8443/login?code="),
+        "{printed}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn plain_http_across_the_network_is_warned_about() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = keyed(Some(KEY), None)
+        .args(["serve", "--addr", "0.0.0.0:0", "--data-dir"])
+        .arg(data.path())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        line.starts_with(
+            "warning: serving plain HTTP on 0.0.0.0:0: the passwords typed into the wizard"
+        ),
+        "{line}"
+    );
+    assert!(line.contains("--tls-cert and --tls-key"), "{line}");
+
+    // and the client, sending a token to another machine over plain HTTP
+    let (code, _, stderr) = common::run(
+        keyed(Some(KEY), None)
+            .args([
+                "connections",
+                "list",
+                "--server",
+                "http://pgconnect.invalid:9",
+            ])
+            .env("PGCONNECT_TOKEN", "x.y.z"),
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.starts_with("warning: pgconnect.invalid is reached over plain HTTP: the token"),
+        "{stderr}"
+    );
+    // this machine is not warned about
+    let (_, _, stderr) = common::run(
+        keyed(Some(KEY), None)
+            .args(["connections", "list", "--server", "http://127.0.0.1:9"])
+            .env("PGCONNECT_TOKEN", "x.y.z"),
+    );
+    assert!(!stderr.contains("warning"), "{stderr}");
+}
