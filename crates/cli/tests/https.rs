@@ -1,7 +1,7 @@
 //! `pgconnect serve --tls-cert --tls-key`: HTTPS end to end with a certificate from a test CA —
 //! the login link's cookie is `Secure`, a client that stalls its handshake delays nobody, plain
 //! HTTP gets no answer, `pgconnect connections` trusts the server with `--server-ca-cert` and says
-//! what to do without it — and the refusals of bad certificate files, and the warnings for plain
+//! what to do without it, SIGHUP takes up a renewed certificate — and the refusals of bad certificate files, and the warnings for plain
 //! HTTP across the network.
 
 #![cfg(unix)]
@@ -55,6 +55,16 @@ fn serve(data: &Path, extra: &[&str]) -> (Child, String, SocketAddr) {
 /// `GET url` (with `cookie`, if any) from a client that trusts only `ca` and reaches `localhost`
 /// (the certificate's name) at `addr`: the status and the Set-Cookie header.
 fn get(ca: &str, addr: SocketAddr, url: &str, cookie: Option<&str>) -> (u16, Option<String>) {
+    try_get(ca, addr, url, cookie).unwrap()
+}
+
+/// [`get`], or why it failed.
+fn try_get(
+    ca: &str,
+    addr: SocketAddr,
+    url: &str,
+    cookie: Option<&str>,
+) -> Result<(u16, Option<String>), String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -72,12 +82,12 @@ fn get(ca: &str, addr: SocketAddr, url: &str, cookie: Option<&str>) -> (u16, Opt
             if let Some(c) = cookie {
                 request = request.header("cookie", c);
             }
-            let response = request.send().await.unwrap();
+            let response = request.send().await.map_err(|e| format!("{e:?}"))?;
             let set = response
                 .headers()
                 .get("set-cookie")
                 .map(|v| v.to_str().unwrap().to_owned());
-            (response.status().as_u16(), set)
+            Ok((response.status().as_u16(), set))
         })
 }
 
@@ -179,8 +189,36 @@ fn serving_https_with_a_certificate_from_a_private_ca() {
     assert_eq!(code, 2);
     assert!(stderr.contains("--server-ca-cert"), "{stderr}");
 
+    // a renewed certificate: SIGHUP reads the files again, and new connections get it
+    let renewed = TestPki::new().unwrap();
+    std::fs::write(&cert, &renewed.server_cert_pem).unwrap();
+    std::fs::write(&key, &renewed.server_key_pem).unwrap();
+    hangup(&server);
+    let health = url("/healthz");
+    let mut tries = 0;
+    while try_get(&renewed.ca_pem, addr, &health, None).is_err() {
+        tries += 1;
+        assert!(tries < 50, "the renewed certificate was not taken up");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(try_get(&pki.ca_pem, addr, &health, None).is_err());
+    // files that make no configuration: the certificate in use stays, and the server runs on
+    std::fs::write(&key, "not a key").unwrap();
+    hangup(&server);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(get(&renewed.ca_pem, addr, &health, None).0, 200);
+    assert!(server.try_wait().unwrap().is_none());
+
     let _ = server.kill();
     let _ = server.wait();
+}
+
+fn hangup(child: &Child) {
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
 }
 
 #[test]

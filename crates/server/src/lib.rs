@@ -76,8 +76,9 @@ pub struct Config {
     /// How long a discovery waits for its turn before it fails as `catalog/busy`. Default (`None`):
     /// `catalog_timeout`.
     pub catalog_queue_timeout: Option<Duration>,
-    /// Serve HTTPS with this configuration ([`tls::server_config`]); `None`: plain HTTP.
-    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Serve HTTPS with the certificate and key in these files (reloaded on SIGHUP); `None`:
+    /// plain HTTP.
+    pub tls: Option<tls::TlsFiles>,
 }
 
 impl Config {
@@ -315,18 +316,22 @@ pub async fn serve(config: Config, ready: impl FnOnce(&Started)) -> Result<(), S
     let registry = state.registry.clone();
     let tls = state.config.tls.clone();
     let router = app(state);
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    ready(&Started {
+    let started = |scheme| Started {
         addr,
         scheme,
         login_path,
-    });
+    };
+    // ready once the listener is whole (with TLS: its SIGHUP handler in place)
     let served = match tls {
-        Some(config) => {
-            let listener = tls::TlsListener::new(listener, config).map_err(|e| e.to_string())?;
+        Some(files) => {
+            let listener = tls::TlsListener::new(listener, files).map_err(|e| e.to_string())?;
+            ready(&started("https"));
             run(listener, router).await
         }
-        None => run(listener, router).await,
+        None => {
+            ready(&started("http"));
+            run(listener, router).await
+        }
     };
     registry.store().close().await;
     served

@@ -4,10 +4,14 @@
 //! Handshakes run in tasks of their own, each bounded by [`HANDSHAKE_TIMEOUT`], at most
 //! [`MAX_HANDSHAKES`] at once: a client that connects and says nothing delays nobody else, and a
 //! flood of connections waits in the kernel's backlog as it would without TLS.
+//!
+//! On SIGHUP the files are read again (a renewed certificate, without a restart); new connections
+//! get the new certificate, and files that do not make a configuration leave the one in use.
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use rustls::ServerConfig;
@@ -62,6 +66,63 @@ pub fn server_config(cert_pem: &[u8], key_pem: &[u8]) -> Result<Arc<ServerConfig
     Ok(Arc::new(config))
 }
 
+/// The certificate and key files, and the configuration last read from them. Its `Debug` shows
+/// the paths only: the configuration holds the private key.
+#[derive(Clone)]
+pub struct TlsFiles {
+    cert: PathBuf,
+    key: PathBuf,
+    current: Arc<RwLock<Arc<ServerConfig>>>,
+}
+
+impl std::fmt::Debug for TlsFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsFiles")
+            .field("cert", &self.cert)
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TlsFiles {
+    /// Reads the files (`--tls-cert`, `--tls-key`) into a configuration.
+    pub fn load(cert: &Path, key: &Path) -> Result<TlsFiles, String> {
+        let config = read_config(cert, key)?;
+        Ok(TlsFiles {
+            cert: cert.to_path_buf(),
+            key: key.to_path_buf(),
+            current: Arc::new(RwLock::new(config)),
+        })
+    }
+
+    /// Reads the files again; on success new connections use what they hold now, on failure the
+    /// configuration in use stays.
+    pub fn reload(&self) -> Result<(), String> {
+        let config = read_config(&self.cert, &self.key)?;
+        match self.current.write() {
+            Ok(mut current) => *current = config,
+            // a writer panicked mid-assignment: the value is whole either way
+            Err(poisoned) => *poisoned.into_inner() = config,
+        }
+        Ok(())
+    }
+
+    /// The configuration in use.
+    fn current(&self) -> Arc<ServerConfig> {
+        match self.current.read() {
+            Ok(current) => current.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+}
+
+fn read_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, String> {
+    let read = |path: &Path, flag: &str| {
+        std::fs::read(path).map_err(|e| format!("{flag} {}: {e}", path.display()))
+    };
+    server_config(&read(cert, "--tls-cert")?, &read(key, "--tls-key")?)
+}
+
 /// A TCP listener whose connections come out with their TLS handshake done.
 #[derive(Debug)]
 pub struct TlsListener {
@@ -71,11 +132,15 @@ pub struct TlsListener {
 }
 
 impl TlsListener {
-    /// Starts accepting on `tcp` (on the current Tokio runtime).
-    pub fn new(tcp: TcpListener, config: Arc<ServerConfig>) -> io::Result<TlsListener> {
+    /// Starts accepting on `tcp`, and reloading `files` on SIGHUP (on the current Tokio runtime).
+    pub fn new(tcp: TcpListener, files: TlsFiles) -> io::Result<TlsListener> {
         let local = tcp.local_addr()?;
         let (tx, ready) = mpsc::channel(MAX_HANDSHAKES);
-        let accepting = tokio::spawn(accept_loop(tcp, TlsAcceptor::from(config), tx));
+        let reloading = reload_on_hangup(files.clone())?;
+        let accepting = tokio::spawn(async move {
+            let _reloading = AbortOnDrop(reloading);
+            accept_loop(tcp, files, tx).await;
+        });
         Ok(TlsListener {
             ready,
             local,
@@ -90,9 +155,46 @@ impl Drop for TlsListener {
     }
 }
 
+/// Aborts the task when dropped (with the accept loop that holds it).
+struct AbortOnDrop(Option<JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(task) = &self.0 {
+            task.abort();
+        }
+    }
+}
+
+/// A task that reloads `files` at each SIGHUP (Unix).
+#[cfg(unix)]
+fn reload_on_hangup(files: TlsFiles) -> io::Result<Option<JoinHandle<()>>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hangups = signal(SignalKind::hangup())?;
+    Ok(Some(tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            match files.reload() {
+                Ok(()) => tracing::info!(
+                    cert = %files.cert.display(),
+                    "SIGHUP: TLS certificate reloaded; new connections use it"
+                ),
+                Err(e) => tracing::error!(
+                    error = %e,
+                    "SIGHUP: TLS certificate not reloaded; the one in use stays"
+                ),
+            }
+        }
+    })))
+}
+
+#[cfg(not(unix))]
+fn reload_on_hangup(_files: TlsFiles) -> io::Result<Option<JoinHandle<()>>> {
+    Ok(None)
+}
+
 async fn accept_loop(
     tcp: TcpListener,
-    acceptor: TlsAcceptor,
+    files: TlsFiles,
     ready: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
 ) {
     let handshakes = Arc::new(Semaphore::new(MAX_HANDSHAKES));
@@ -109,7 +211,7 @@ async fn accept_loop(
                 continue;
             }
         };
-        let acceptor = acceptor.clone();
+        let acceptor = TlsAcceptor::from(files.current());
         let ready = ready.clone();
         tokio::spawn(async move {
             let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
@@ -141,5 +243,42 @@ impl axum::serve::Listener for TlsListener {
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
         Ok(self.local)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use pgconnect_testkit::tls::TestPki;
+
+    use super::*;
+
+    #[test]
+    fn debug_shows_the_paths_never_the_key() {
+        let pki = TestPki::new().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+        std::fs::write(&cert, &pki.server_cert_pem).unwrap();
+        std::fs::write(&key, &pki.server_key_pem).unwrap();
+        let files = TlsFiles::load(&cert, &key).unwrap();
+        let shown = format!("{files:?}");
+        assert!(shown.contains("k.pem"), "{shown}");
+        let body: String = pki
+            .server_key_pem
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        assert!(!shown.contains(&body[..20]), "{shown}");
+        // a reload from files that make no configuration keeps the one in use
+        let before = files.current();
+        std::fs::write(&key, "no key").unwrap();
+        assert!(
+            files
+                .reload()
+                .unwrap_err()
+                .contains("--tls-key holds no private key")
+        );
+        assert!(Arc::ptr_eq(&before, &files.current()));
     }
 }

@@ -50,9 +50,9 @@ pub struct Args {
     /// The wizard's built files (default: ./dist when it holds an index.html).
     #[arg(long)]
     web_dir: Option<PathBuf>,
-    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first). Without
-    /// it, passwords typed into the wizard cross the network unencrypted, unless a TLS proxy is in
-    /// front.
+    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first); read again
+    /// on SIGHUP (a renewed certificate, no restart). Without it, passwords typed into the wizard
+    /// cross the network unencrypted, unless a TLS proxy is in front.
     #[arg(long, requires = "tls_key", value_name = "FILE")]
     tls_cert: Option<PathBuf>,
     /// The certificate's private key (PEM, unencrypted; keep it readable by the server only).
@@ -108,13 +108,9 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
         )));
     }
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(
-            pgconnect_server::tls::server_config(
-                &read(cert, "--tls-cert")?,
-                &read(key, "--tls-key")?,
-            )
-            .map_err(Unreadable)?,
-        ),
+        (Some(cert), Some(key)) => {
+            Some(pgconnect_server::tls::TlsFiles::load(cert, key).map_err(Unreadable)?)
+        }
         _ => None,
     };
     let public_url = match &args.public_url {
@@ -188,10 +184,6 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
         }))
         .map_err(|e| Unreadable(format!("serve: {e}")))?;
     Ok(Outcome::ok(String::new()))
-}
-
-fn read(path: &std::path::Path, flag: &str) -> Result<Vec<u8>, Unreadable> {
-    std::fs::read(path).map_err(|e| Unreadable(format!("{flag} {}: {e}", path.display())))
 }
 
 /// `--public-url` without a trailing slash, checked to be an http(s) URL with a host.
