@@ -20,21 +20,23 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use common::{KEY, keyed};
+use common::{KEY, Server, keyed};
 use pgconnect_testkit::tls::TestPki;
 
 /// Starts `pgconnect serve` with `extra` flags: the child, the first lines it printed (up to "Press
 /// Ctrl-C"), and its address.
-fn serve(data: &Path, extra: &[&str]) -> (Child, String, SocketAddr) {
-    let mut child = keyed(Some(KEY), None)
-        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .args(extra)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+fn serve(data: &Path, extra: &[&str]) -> (Server, String, SocketAddr) {
+    let mut child = Server(
+        keyed(Some(KEY), None)
+            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(data)
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut printed = String::new();
     while !printed.contains("Press Ctrl-C") {
@@ -208,9 +210,6 @@ fn serving_https_with_a_certificate_from_a_private_ca() {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(get(&renewed.ca_pem, addr, &health, None).0, 200);
     assert!(server.try_wait().unwrap().is_none());
-
-    let _ = server.kill();
-    let _ = server.wait();
 }
 
 fn hangup(child: &Child) {
@@ -288,18 +287,20 @@ fn the_public_url_names_the_printed_links() {
     std::fs::write(&cert, &pki.server_cert_pem).unwrap();
     std::fs::write(&key, &pki.server_key_pem).unwrap();
     let data = tempfile::tempdir().unwrap();
-    let mut child = keyed(Some(KEY), None)
-        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(data.path())
-        .arg("--tls-cert")
-        .arg(&cert)
-        .arg("--tls-key")
-        .arg(&key)
-        .args(["--public-url", "https://pgconnect.example.com:8443/"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = Server(
+        keyed(Some(KEY), None)
+            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(data.path())
+            .arg("--tls-cert")
+            .arg(&cert)
+            .arg("--tls-key")
+            .arg(&key)
+            .args(["--public-url", "https://pgconnect.example.com:8443/"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut printed = String::new();
     while !printed.contains("Press Ctrl-C") {
@@ -313,26 +314,26 @@ fn the_public_url_names_the_printed_links() {
         printed.contains("  https://pgconnect.example.com:8443/login?code="),
         "{printed}"
     );
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
 }
 
 #[test]
 fn plain_http_across_the_network_is_warned_about() {
     let data = tempfile::tempdir().unwrap();
-    let mut child = keyed(Some(KEY), None)
-        .args(["serve", "--addr", "0.0.0.0:0", "--data-dir"])
-        .arg(data.path())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = Server(
+        keyed(Some(KEY), None)
+            .args(["serve", "--addr", "0.0.0.0:0", "--data-dir"])
+            .arg(data.path())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
     err.read_line(&mut line).unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     assert!(
         line.starts_with(
             "warning: serving plain HTTP on 0.0.0.0:0: the passwords typed into the wizard"

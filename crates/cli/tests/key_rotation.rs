@@ -14,7 +14,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Child;
 
 use common::{keyed, request, start_keyed, token_keyed};
 use pgconnect_testkit::pg::{PgOptions, PgServer};
@@ -60,7 +59,7 @@ fn create(addr: &str, token: &str, body: &str) -> (u16, Value) {
     (status, serde_json::from_str(&answer).unwrap())
 }
 
-fn stop(mut server: Child) {
+fn stop(mut server: common::Server) {
     server.kill().unwrap();
     server.wait().unwrap();
 }

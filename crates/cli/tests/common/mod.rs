@@ -25,8 +25,32 @@ pub fn run(cmd: &mut Command) -> (i32, String, String) {
 /// The server key every test server and token uses.
 pub const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
+/// A running `pgconnect serve`, killed when dropped — so a failing test leaves no server behind.
+#[derive(Debug)]
+pub struct Server(pub Child);
+
+impl std::ops::Deref for Server {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Server {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts the server; its stdout stays open (returned) so that it can go on printing.
-pub fn start(data: &std::path::Path) -> (Child, String, BufReader<std::process::ChildStdout>) {
+pub fn start(data: &std::path::Path) -> (Server, String, BufReader<std::process::ChildStdout>) {
     start_keyed(data, &keyed(Some(KEY), None))
 }
 
@@ -50,7 +74,7 @@ pub fn keyed(key: Option<&str>, previous: Option<&str>) -> Command {
 pub fn start_keyed(
     data: &std::path::Path,
     keyed: &Command,
-) -> (Child, String, BufReader<std::process::ChildStdout>) {
+) -> (Server, String, BufReader<std::process::ChildStdout>) {
     let mut cmd = Command::new(keyed.get_program());
     for (name, value) in keyed.get_envs() {
         match value {
@@ -75,7 +99,7 @@ pub fn start_keyed(
         .unwrap_or_else(|| panic!("no URL in {line:?}"))
         .trim_end_matches('/')
         .to_owned();
-    (child, addr, stdout)
+    (Server(child), addr, stdout)
 }
 
 /// One request; (status, body) or `None` when the connection broke (the server died).
