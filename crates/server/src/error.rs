@@ -174,6 +174,33 @@ impl ApiError {
         )
     }
 
+    /// `/readyz`: the store does not answer (503, logged with why).
+    #[must_use]
+    pub fn store_not_ready(e: &dyn std::fmt::Display) -> ApiError {
+        tracing::warn!(error = %e, "not ready: the store does not answer");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server/not-ready",
+            "This server is not ready: the registry's store does not answer.".to_owned(),
+            "Send requests to another server meanwhile; the operator should check the store and \
+             this server's log.",
+        )
+    }
+
+    /// `/readyz`: the store's key is not one this server holds (503, logged).
+    #[must_use]
+    pub fn key_not_ready(store_key: &str) -> ApiError {
+        tracing::warn!(store_key, "not ready: the registry's key was rotated");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server/not-ready",
+            "This server is not ready: the registry's key was rotated and this server holds an \
+             older one, so it cannot save credentials."
+                .to_owned(),
+            "Restart this server with the new key (PGCONNECT_SECRET_KEY).",
+        )
+    }
+
     /// The registry's key was rotated while this server ran (503, logged): it cannot seal.
     #[must_use]
     pub fn key_rotated(e: &dyn std::fmt::Display) -> ApiError {

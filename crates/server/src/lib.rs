@@ -8,7 +8,8 @@
 //!   `POST /api/datastores` payload;
 //! - `POST /api/connections/test` — either payload shape; `?kind=enrichment` audits the role as an
 //!   enrichment datastore's;
-//! - `GET /healthz`;
+//! - `GET /healthz` (liveness) and `GET /readyz` (the store answers, with a key this server
+//!   holds);
 //! - everything else under `/api` answers a JSON 404 (or 405); other paths serve the wizard.
 //!
 //! Every answer is JSON with a stable shape: 200 the check's report, 422 the validation report
@@ -150,6 +151,7 @@ pub fn app(state: AppState) -> Router {
     let web = web::service(state.config.web_dir.as_deref());
     Router::new()
         .route("/healthz", get(health))
+        .route("/readyz", get(ready))
         .route("/api/openapi.json", get(openapi::document))
         .route(
             "/api/datastores/connection",
@@ -255,6 +257,50 @@ async fn health() -> axum::Json<api::views::Health> {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
     })
+}
+
+/// How long `/readyz` waits for the store.
+const READY_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[utoipa::path(
+    get,
+    operation_id = "ready",
+    path = "/readyz",
+    tag = "server",
+    summary = "Readiness: the store answers, with a key this server holds",
+    description = "For a load balancer in front of several servers on one PostgreSQL store: 503 \
+                   while the store does not answer (within 5 s), or after another server rotated \
+                   the key and this one still holds the old (it could not save credentials).",
+    security(()),
+    responses(
+        (status = 200, description = "Ready", body = api::views::Ready),
+        (status = 503, response = api::views::NotReady),
+    ),
+)]
+async fn ready(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<axum::Json<api::views::Ready>, error::ApiError> {
+    let store = state.registry.store();
+    let key = match tokio::time::timeout(READY_TIMEOUT, store.setting("key_id")).await {
+        Ok(Ok(key)) => key,
+        Ok(Err(e)) => return Err(error::ApiError::store_not_ready(&e)),
+        Err(_) => {
+            return Err(error::ApiError::store_not_ready(&format!(
+                "no answer within {} s",
+                READY_TIMEOUT.as_secs()
+            )));
+        }
+    };
+    if let Some(key) = key.filter(|k| !state.registry.keys().knows(k)) {
+        return Err(error::ApiError::key_not_ready(&key));
+    }
+    Ok(axum::Json(api::views::Ready {
+        status: "ready",
+        store: match store.backend() {
+            registry::store::Backend::Sqlite => "sqlite",
+            registry::store::Backend::Postgres => "postgres",
+        },
+    }))
 }
 
 /// One line per request: method, route (the pattern, not the raw path), status, time, and who:

@@ -22,6 +22,7 @@ use crate::api::views;
     ),
     paths(
         crate::health,
+        crate::ready,
         crate::check::datastore_connection,
         crate::check::connection_test,
         api::connections::create,
@@ -68,6 +69,7 @@ use crate::api::views;
         views::Invalid,
         views::Busy,
         views::StoreFailed,
+        views::NotReady,
     )),
     modifiers(&Security, &Lenient),
     security(("bearer" = []), ("session" = [])),

@@ -72,7 +72,7 @@ code,pre{background:#f2f4f7;border-radius:4px;padding:.1rem .3rem}pre{padding:.7
 <ul>
 <li><code>POST /api/connections/test</code> — test a payload (either shape; <code>?kind=enrichment</code>)</li>
 <li><code>POST /api/datastores/connection</code> — test a Qualytics <code>POST /api/datastores</code> body</li>
-<li><code>GET /healthz</code></li>
+<li><code>GET /healthz</code> (liveness), <code>GET /readyz</code> (readiness)</li>
 </ul>
 </body></html>
 "#;

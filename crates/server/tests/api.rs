@@ -71,6 +71,12 @@ async fn refusals_are_json_that_says_what_and_how() {
         serde_json::from_slice::<Value>(&body).unwrap()["status"],
         "ok"
     );
+    let (status, _, body) = send(app.clone(), "GET", "/readyz", vec![]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap(),
+        json!({"status": "ready", "store": "sqlite"})
+    );
 
     // malformed JSON: where it breaks
     let (status, _, body) = send(

@@ -40,6 +40,7 @@ async fn the_document_is_served_without_a_token_and_names_every_route() {
     }
     let expected = [
         "GET /healthz",
+        "GET /readyz",
         "GET /api/openapi.json",
         "POST /api/datastores/connection",
         "POST /api/connections/test",

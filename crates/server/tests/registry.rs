@@ -966,7 +966,23 @@ async fn rotation(store: StoreLocation, pg: &PgServer) {
         vec![new.id().to_owned()]
     );
 
-    // the server that still has only the old key saves nothing
+    // the server that still has only the old key is not ready, and saves nothing
+    let (status, v) = json_call(&app(before.clone()), "GET", "/readyz", None, &Value::Null).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{v}");
+    assert_eq!(v["error"]["code"], "server/not-ready", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the registry's key was rotated"),
+        "{v}"
+    );
+    let (status, v) = json_call(&app(rotating.clone()), "GET", "/readyz", None, &Value::Null).await;
+    assert_eq!(
+        (status, &v["status"]),
+        (StatusCode::OK, &json!("ready")),
+        "{v}"
+    );
     let (status, v) = json_call(
         &app(before),
         "POST",
@@ -987,6 +1003,44 @@ async fn rotation(store: StoreLocation, pg: &PgServer) {
         .await
         .unwrap_err();
     assert!(e.contains("encrypted with key"), "{e}");
+}
+
+/// `/readyz` says whether the store answers: ready on a live PostgreSQL store, 503 within its
+/// 5 s once the store is gone (a load balancer stops sending requests), while `/healthz` stays 200.
+#[tokio::test(flavor = "multi_thread")]
+async fn readiness_follows_the_store() {
+    let mut pg = PgServer::start().unwrap();
+    shop::psql_ok(&pg, "postgres", "CREATE DATABASE ready").unwrap();
+    let url = format!(
+        "postgres://{SUPERUSER}:{SUPERUSER_PASSWORD}@127.0.0.1:{}/ready",
+        pg.port()
+    );
+    let state = common::state(Config::new(
+        StoreLocation::Postgres(url.clone()),
+        common::keys(),
+    ))
+    .await;
+    let app = app(state);
+    let (status, v) = json_call(&app, "GET", "/readyz", None, &Value::Null).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v, json!({"status": "ready", "store": "postgres"}));
+
+    pg.stop().unwrap();
+    let started = std::time::Instant::now();
+    let (status, v) = json_call(&app, "GET", "/readyz", None, &Value::Null).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{v}");
+    assert_eq!(v["error"]["code"], "server/not-ready", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the registry's store does not answer"),
+        "{v}"
+    );
+    assert!(!v.to_string().contains(SUPERUSER_PASSWORD), "{v}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(8));
+    let (status, _) = json_call(&app, "GET", "/healthz", None, &Value::Null).await;
+    assert_eq!(status, StatusCode::OK);
 }
 
 #[tokio::test(flavor = "multi_thread")]

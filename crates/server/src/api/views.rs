@@ -314,6 +314,15 @@ pub struct Health {
     pub version: &'static str,
 }
 
+/// `GET /readyz`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Ready {
+    /// `ready`.
+    pub status: &'static str,
+    /// `sqlite` or `postgres`.
+    pub store: &'static str,
+}
+
 fn unreadable(what: &str, id: i64) -> ApiError {
     ApiError::store(&format!("stored {what} {id} cannot be read"))
 }
@@ -447,3 +456,8 @@ pub struct Busy(pub ErrorBody);
 /// server ran (`server/key-rotated`: restart it with the new key).
 #[derive(ToResponse)]
 pub struct StoreFailed(pub ErrorBody);
+
+/// Not ready (`server/not-ready`): the store does not answer, or its key is one this server does
+/// not hold (another server rotated it).
+#[derive(ToResponse)]
+pub struct NotReady(pub ErrorBody);
