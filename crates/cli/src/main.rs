@@ -9,7 +9,7 @@ mod output;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 
 use crate::commands::{
     check, explain, grants, hba, key, remote, secrets, serve, store, token, uri, validate,
@@ -49,6 +49,17 @@ enum Command {
     Connections(remote::Connections),
     #[command(subcommand)]
     Datastores(remote::Datastores),
+    Completions(Completions),
+}
+
+/// Print the shell's completion script for pgconnect's commands and flags.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  pgconnect completions bash > ~/.local/share/bash-completion/completions/pgconnect\n  pgconnect completions zsh > ~/.zfunc/_pgconnect\n  pgconnect completions fish > ~/.config/fish/completions/pgconnect.fish"
+)]
+struct Completions {
+    /// The shell.
+    shell: clap_complete::Shell,
 }
 
 fn main() -> ExitCode {
@@ -67,6 +78,13 @@ fn main() -> ExitCode {
         Command::Token(c) => token::run(&c),
         Command::Connections(c) => remote::connections(&c),
         Command::Datastores(c) => remote::datastores(&c),
+        Command::Completions(c) => {
+            let mut script = Vec::new();
+            clap_complete::generate(c.shell, &mut Cli::command(), "pgconnect", &mut script);
+            Ok(output::Outcome::ok(
+                String::from_utf8_lossy(&script).into_owned(),
+            ))
+        }
     };
     output::finish(result)
 }

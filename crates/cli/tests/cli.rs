@@ -491,3 +491,44 @@ fn serve_refuses_unusable_limits_before_it_starts() {
         assert!(stdout(&o).contains(flag), "{flag} in serve --help");
     }
 }
+
+/// `pgconnect completions bash`, sourced in a real bash, completes commands, subcommands and
+/// flags.
+#[test]
+fn bash_completes_commands_subcommands_and_flags() {
+    let script = pgconnect(&["completions", "bash"], None);
+    assert!(script.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pgconnect.bash");
+    std::fs::write(&file, &script.stdout).unwrap();
+    let complete = |words: &[&str]| {
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "source {}; COMP_WORDS=({}); COMP_CWORD={}; _pgconnect pgconnect {} {}; \
+                 echo \"${{COMPREPLY[@]}}\"",
+                file.display(),
+                words.join(" "),
+                words.len() - 1,
+                words[words.len() - 1],
+                words[words.len() - 2],
+            ))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    assert_eq!(complete(&["pgconnect", "sto"]), "store");
+    assert_eq!(complete(&["pgconnect", "store", "re"]), "restore");
+    assert_eq!(
+        complete(&["pgconnect", "serve", "--tls"]),
+        "--tls-cert --tls-key"
+    );
+    let bad = pgconnect(&["completions", "tcsh"], None);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("possible values: bash"));
+}
