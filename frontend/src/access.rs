@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use serde_json::{Value, json};
 
 use crate::api::{self, Failure, joined, local_time, text};
-use crate::fields::{Confirm, CopyButton, refusal_list};
+use crate::fields::{Confirm, CopyButton, When, refusal_list};
 
 /// The page.
 #[component]
@@ -331,12 +331,6 @@ pub fn AccessPage() -> impl IntoView {
             }
         })}
     }
-}
-
-/// A time from the server, in local time, with the exact UTC instant as its `datetime` and title.
-#[component]
-fn When(at: String) -> impl IntoView {
-    view! { <time datetime=at.clone() title=format!("{at} (UTC)")>{local_time(&at)}</time> }
 }
 
 /// The token a Revoke asks about.

@@ -626,3 +626,9 @@ pub fn SaveBar(
         </div>
     }
 }
+
+/// A time from the server, in local time, with the exact UTC instant as its `datetime` and title.
+#[component]
+pub fn When(at: String) -> impl IntoView {
+    view! { <time datetime=at.clone() title=format!("{at} (UTC)")>{crate::api::local_time(&at)}</time> }
+}

@@ -12,7 +12,7 @@ use crate::api::{self, Failure, joined, text};
 use crate::app::go;
 use crate::details::ChangeDetails;
 use crate::edit::ChangeConnection;
-use crate::fields::Confirm;
+use crate::fields::{Confirm, When};
 use crate::link::LinkEnrichment;
 use crate::route::Route;
 use crate::state::TestRun;
@@ -233,7 +233,8 @@ fn heading(d: &Value) -> impl IntoView + use<> {
     }
 }
 
-/// What the datastore reads (or writes) and who sees it: what Edit details changes.
+/// What the datastore reads (or writes) and who sees it: what Edit details changes; and when and
+/// by whom it was created and last changed.
 fn details_summary(d: &Value) -> impl IntoView + use<> {
     view! {
         <h3>"Datastore"</h3>
@@ -241,8 +242,19 @@ fn details_summary(d: &Value) -> impl IntoView + use<> {
             <dt>"Database"</dt><dd>{text(d, "database")}</dd>
             <dt>"Schema"</dt><dd>{text(d, "schema")}</dd>
             <dt>"Teams"</dt><dd>{joined(d.get("teams"))}</dd>
+            <dt>"Created"</dt><dd id="page-created">{stamp(d, "created", "created_by")}</dd>
+            <dt>"Changed"</dt><dd id="page-updated">{stamp(d, "updated", "updated_by")}</dd>
         </dl>
     }
+}
+
+/// A time and who (when the server recorded it): "2026-11-22 10:04 by alice".
+fn stamp(d: &Value, at: &str, by: &str) -> impl IntoView + use<> {
+    let who = d
+        .get(by)
+        .and_then(Value::as_str)
+        .map(|who| format!(" by {who}"));
+    view! { <When at=text(d, at)/>{who} }
 }
 
 /// The connection it goes through (shared with other datastores): what Change the connection

@@ -454,6 +454,9 @@ test('the list of datastores, a page by its address, Back, test again, discover 
   await page.reload();
   await pageTitle('orders');
   assert.match(await page.textContent('#page-connection'), /Passwordset/);
+  // when and by whom, in local time, the exact instant in the element
+  assert.match(await page.textContent('#page-created'), /^\d{4}-\d\d-\d\d \d\d:\d\d by admin$/);
+  assert.equal(await page.getAttribute('#page-created time', 'datetime'), orders.created);
   // the linked enrichment datastore's name opens its page; Back returns
   await page.click('#page-enrichment a');
   await pageTitle('orders-results');
@@ -757,8 +760,9 @@ test('a datastore\'s details are edited on its page: checked as typed, the new s
     `Saved: details-moved reads ${env.PG_DB}.${env.PG_RESULTS}, seen by Public. The old catalog was dropped: `
     + "its tables are not this datastore's any more. Discover the catalog below when you are ready.");
   await pageTitle('details-moved');
-  assert.equal(await page.textContent('#page-details'), `Database${env.PG_DB}Schema${env.PG_RESULTS}TeamsPublic`,
-    'the datastore section shows what was saved');
+  assert.match(await page.textContent('#page-details'),
+    new RegExp(`^Database${env.PG_DB}Schema${env.PG_RESULTS}TeamsPublicCreated.* by adminChanged.* by admin$`),
+    'the datastore section shows what was saved, and who changed it');
   assert.match(await page.textContent('#page-connection'), /Used bythis datastore only/);
   assert.match(await page.textContent('#catalog'), /Not discovered yet/);
   const gone = await page.request.get(`${URL_}/api/datastores/${ds.id}/catalog`);
@@ -831,7 +835,9 @@ test('a developer signs in by a login link made for them and edits teams within 
     ]);
     assert.deepEqual(request.postDataJSON(), { teams: ['Ops', 'Public'] });
     await page.waitForSelector('#details-open');
-    assert.match(await page.textContent('#page-details'), /Teams(Ops, Public|Public, Ops)$/);
+    assert.match(await page.textContent('#page-details'), /Teams(Ops, Public|Public, Ops)Created/);
+    // the change is hers: the page says so
+    assert.match(await page.textContent('#page-updated'), / by alice$/);
   });
 });
 

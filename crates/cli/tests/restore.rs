@@ -223,11 +223,15 @@ fn an_older_copy_is_migrated_and_a_broken_registry_is_moved_aside() {
     let out = tempfile::tempdir().unwrap();
     let copy = out.path().join("old.db");
     backup(data, &copy);
-    // as written before login links had roles (migration 4)
+    // as written before login links had roles (migration 4) and records their authors (5)
     sql(
         &copy,
         &[
-            "DELETE FROM _sqlx_migrations WHERE version = 4",
+            "DELETE FROM _sqlx_migrations WHERE version >= 4",
+            "ALTER TABLE connections DROP COLUMN created_by",
+            "ALTER TABLE connections DROP COLUMN updated_by",
+            "ALTER TABLE datastores DROP COLUMN created_by",
+            "ALTER TABLE datastores DROP COLUMN updated_by",
             "ALTER TABLE login_codes DROP COLUMN subject",
             "ALTER TABLE login_codes DROP COLUMN role",
             "ALTER TABLE login_codes DROP COLUMN teams",
@@ -253,7 +257,8 @@ fn an_older_copy_is_migrated_and_a_broken_registry_is_moved_aside() {
 
     let (mut server, addr, _stdout) = common::start(data);
     assert!(common::connection_names(&addr, &admin).is_empty());
-    // migration 4 ran again on the copy: a login link with a role can be made
+    // migrations 4 and 5 ran on the copy: a login link with a role can be made, and a record
+    // its author
     let (code, stdout, stderr) = common::run(
         keyed(Some(KEY), None)
             .args(["token", "login-link", "--role", "viewer", "--subject", "v"])
@@ -261,6 +266,13 @@ fn an_older_copy_is_migrated_and_a_broken_registry_is_moved_aside() {
             .arg(data),
     );
     assert_eq!(code, 0, "{stdout}{stderr}");
+    let body = json!({"name": "new", "type": "postgresql", "host": "127.0.0.1", "port": 5432,
+                      "username": READER, "password": PASSWORD, "ssl_mode": "disable"});
+    let (status, answer) =
+        request(&addr, "POST", "/api/connections", &admin, &body.to_string()).unwrap();
+    assert_eq!(status, 201, "{answer}");
+    let v: Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(v["created_by"], "admin", "{answer}");
     let _ = server.kill();
     let _ = server.wait();
 }

@@ -796,6 +796,8 @@ async fn scenario(config: Config, pg: &PgServer) {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
+    authors(&app, pg).await;
+
     // ---- no answer carried the password
     assert!(seen.0.len() > 5_000, "the transcript holds the answers");
     assert!(!seen.0.contains(PASSWORD), "a password in an answer");
@@ -805,6 +807,97 @@ async fn scenario(config: Config, pg: &PgServer) {
     assert!(
         !stored.contains(PASSWORD),
         "a password in clear in the store"
+    );
+}
+
+/// Who created and who last changed a connection, a datastore and a CRAFT asset: the subject of
+/// the caller's token, in every view.
+async fn authors(app: &axum::Router, pg: &PgServer) {
+    let alice = common::token_for("alice", Role::Developer, &["Finance"]);
+    let bob = common::token_for("bob", Role::Developer, &["Finance"]);
+    let body = json!({"name": "authored", "teams": ["Finance"], "database": DB, "schema": SCHEMA,
+                      "connection": connection(pg, "authored-conn")});
+    let (status, v) = json_call(app, "POST", "/api/datastores", Some(&alice), &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (id, cid) = (
+        v["id"].as_i64().unwrap(),
+        v["connection"]["id"].as_i64().unwrap(),
+    );
+    for x in [&v, &v["connection"]] {
+        assert_eq!(
+            (&x["created_by"], &x["updated_by"]),
+            (&json!("alice"), &json!("alice")),
+            "{x}"
+        );
+    }
+    // a change of the datastore, then of its connection, by someone else
+    let (status, v) = json_call(
+        app,
+        "PATCH",
+        &format!("/api/datastores/{id}"),
+        Some(&bob),
+        &json!({"name": "authored-renamed"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(
+        (&v["created_by"], &v["updated_by"]),
+        (&json!("alice"), &json!("bob")),
+        "{v}"
+    );
+    assert_eq!(
+        v["connection"]["updated_by"], "alice",
+        "the connection did not change: {v}"
+    );
+    let (status, v) = json_call(
+        app,
+        "PATCH",
+        &format!("/api/connections/{cid}"),
+        Some(&bob),
+        &json!({"name": "authored-conn-renamed"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(
+        (&v["created_by"], &v["updated_by"]),
+        (&json!("alice"), &json!("bob")),
+        "{v}"
+    );
+    // unlinking counts as a change too
+    let (status, v) = json_call(
+        app,
+        "DELETE",
+        &format!("/api/datastores/{id}/enrichment"),
+        Some(&alice),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(
+        (status, &v["updated_by"]),
+        (StatusCode::OK, &json!("alice")),
+        "{v}"
+    );
+    // a CRAFT asset
+    let asset = json!({"name": "authored-asset", "type": "postgresql",
+        "config": {"host": "127.0.0.1", "port": pg.port(), "database": DB, "schema": SCHEMA,
+                   "ssl_mode": "disable"},
+        "credentials": {"username": READER, "password": PASSWORD}});
+    let crafter = common::token_for("carol", Role::Developer, &["proj-9"]);
+    let (status, _, out) = call(
+        app,
+        "POST",
+        "/assets/data",
+        Some(&crafter),
+        &[("x-project-id", "proj-9")],
+        asset.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        (&v["created_by"], &v["updated_by"]),
+        (&json!("carol"), &json!("carol")),
+        "{v}"
     );
 }
 

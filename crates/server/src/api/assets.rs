@@ -96,7 +96,7 @@ pub async fn create(
     let Some(request) = analysis.request else {
         return Ok(invalid(analysis.report));
     };
-    let id = insert(&state, &request, Some(&project)).await?;
+    let id = insert(&state, &caller, &request, Some(&project)).await?;
     tracing::info!(id, "asset created");
     let row = visible(&state, &caller, id, Some(&project)).await?;
     Ok((StatusCode::CREATED, Json(view(&state, &row).await?)).into_response())

@@ -65,7 +65,7 @@ pub async fn create(
     };
     let id = state
         .registry
-        .create_connection(&c, name)
+        .create_connection(&c, name, &caller.0.sub)
         .await
         .map_err(registry_error)?;
     tracing::info!(id, "connection created");
@@ -189,7 +189,7 @@ pub async fn update(
         .to_owned();
     let updated = state
         .registry
-        .replace_connection(id, &c, &name, &merged.kept)
+        .replace_connection(id, &c, &name, &merged.kept, &caller.0.sub)
         .await
         .map_err(registry_error)?;
     if !updated {

@@ -24,7 +24,7 @@ use crate::AppState;
 use crate::auth::{Caller, PUBLIC, Role};
 use crate::error::ApiError;
 use crate::registry::NewOrExisting;
-use crate::registry::store::{DatastoreRow, NewDatastore};
+use crate::registry::store::{DatastoreRow, NewDatastore, Stamp};
 
 /// `POST /api/datastores`.
 #[utoipa::path(
@@ -65,7 +65,7 @@ pub async fn create(
             return Err(ApiError::not_a_member(team, "team").at(&format!("/teams/{i}")));
         }
     }
-    let id = insert(&state, &request, None).await?;
+    let id = insert(&state, &caller, &request, None).await?;
     tracing::info!(id, "datastore created");
     let row = visible(&state, &caller, id, None).await?;
     if row.trigger_catalog {
@@ -74,10 +74,19 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view(&state, &row).await?)).into_response())
 }
 
+/// When and by whom: the caller's subject.
+fn stamp<'a>(at: &'a str, caller: &'a Caller) -> Stamp<'a> {
+    Stamp {
+        at,
+        by: &caller.0.sub,
+    }
+}
+
 /// Stores a validated request (Qualytics, or CRAFT with its `project`): its new connection and
 /// the datastore in one transaction, or the datastore on a stored connection.
 pub(crate) async fn insert(
     state: &AppState,
+    caller: &Caller,
     request: &DatastoreRequest,
     project: Option<&str>,
 ) -> Result<i64, ApiError> {
@@ -115,7 +124,7 @@ pub(crate) async fn insert(
             };
             state
                 .registry
-                .create_datastore(&new, NewOrExisting::Existing(cid))
+                .create_datastore(&new, NewOrExisting::Existing(cid), &caller.0.sub)
                 .await
                 .map_err(registry_error)
         }
@@ -135,7 +144,7 @@ pub(crate) async fn insert(
                 };
                 match state
                     .registry
-                    .create_datastore(&new, NewOrExisting::New(c, &name))
+                    .create_datastore(&new, NewOrExisting::New(c, &name), &caller.0.sub)
                     .await
                 {
                     Err(crate::registry::RegistryError::Store(
@@ -292,10 +301,11 @@ pub async fn update(
         check_team_change(&caller, &row.teams, teams)?;
     }
     if change != DatastorePatch::default() {
+        let at = crate::registry::now();
         let done = state
             .registry
             .store()
-            .update_datastore(row.id, &change, &crate::registry::now())
+            .update_datastore(row.id, &change, stamp(&at, &caller))
             .await
             .map_err(store_error)?;
         if !done {
@@ -491,7 +501,7 @@ pub async fn link(
             row.id,
             Some(target.id),
             request.enrichment_prefix.as_ref().map(Option::as_deref),
-            &crate::registry::now(),
+            stamp(&crate::registry::now(), &caller),
         )
         .await
         .map_err(store_error)?;
@@ -525,7 +535,7 @@ pub async fn unlink(
     state
         .registry
         .store()
-        .set_enrichment(row.id, None, None, &crate::registry::now())
+        .set_enrichment(row.id, None, None, stamp(&crate::registry::now(), &caller))
         .await
         .map_err(store_error)?;
     let row = visible(&state, &caller, row.id, None).await?;

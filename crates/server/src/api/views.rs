@@ -77,6 +77,11 @@ pub struct ConnectionView {
     pub created: String,
     /// RFC 3339.
     pub updated: String,
+    /// Who created it (the subject of their token); `null` for records from before pgconnect
+    /// recorded it.
+    pub created_by: Option<String>,
+    /// Who changed it last; `null` as for `created_by`.
+    pub updated_by: Option<String>,
 }
 
 /// A linked enrichment datastore, in brief.
@@ -139,6 +144,11 @@ pub struct DatastoreView {
     pub created: String,
     /// RFC 3339.
     pub updated: String,
+    /// Who created it (the subject of their token); `null` for records from before pgconnect
+    /// recorded it.
+    pub created_by: Option<String>,
+    /// Who changed it last; `null` as for `created_by`.
+    pub updated_by: Option<String>,
 }
 
 /// Where a CRAFT asset's database is.
@@ -178,6 +188,11 @@ pub struct AssetView {
     pub created_at: String,
     /// RFC 3339.
     pub updated_at: String,
+    /// Who created it (the subject of their token); `null` for records from before pgconnect
+    /// recorded it.
+    pub created_by: Option<String>,
+    /// Who changed it last; `null` as for `created_by`.
+    pub updated_by: Option<String>,
 }
 
 /// `202` of `POST /api/datastores/{id}/catalog`.
@@ -342,6 +357,8 @@ pub fn connection(row: &ConnectionRow) -> Result<ConnectionView, ApiError> {
         datastore_count: row.datastores,
         created: row.created_at.clone(),
         updated: row.updated_at.clone(),
+        created_by: row.created_by.clone(),
+        updated_by: row.updated_by.clone(),
     })
 }
 
@@ -378,6 +395,8 @@ pub fn datastore(
         catalog,
         created: row.created_at.clone(),
         updated: row.updated_at.clone(),
+        created_by: row.created_by.clone(),
+        updated_by: row.updated_by.clone(),
     }
 }
 
@@ -401,6 +420,8 @@ pub fn asset(row: &DatastoreRow, connection: Option<&ConnectionView>) -> AssetVi
         credentials_set: connection.is_some_and(|c| c.password_set),
         created_at: row.created_at.clone(),
         updated_at: row.updated_at.clone(),
+        created_by: row.created_by.clone(),
+        updated_by: row.updated_by.clone(),
     }
 }
 

@@ -17,7 +17,7 @@ use pgconnect_core::{Connection, Secrets};
 use serde_json::Value;
 
 use crypto::{KeyError, Keys, Sealed};
-use store::{ConnectionRow, ConnectionWrite, Store, StoreError, StoreLocation};
+use store::{ConnectionRow, ConnectionWrite, Stamp, Store, StoreError, StoreLocation};
 
 /// The secret fields a connection may have.
 pub const PASSWORD: &str = "password";
@@ -146,28 +146,32 @@ impl Registry {
         Ok(self.store.reseal_all(keys.id(), &reseal).await?)
     }
 
-    /// Stores a new connection; its id.
+    /// Stores a new connection, created `by` the caller; its id.
     pub async fn create_connection(
         &self,
         c: &Connection,
         name: &str,
+        by: &str,
     ) -> Result<i64, RegistryError> {
         let spec = c.to_payload(Secrets::Omit);
         let write = connection_write(c, name, &spec);
+        let at = now();
         Ok(self
             .store
-            .insert_connection(&write, &now(), self.sealer())
+            .insert_connection(&write, Stamp { at: &at, by }, self.sealer())
             .await?)
     }
 
     /// Replaces a stored connection with `c` (already merged and validated by the caller).
-    /// `keep` lists the secret fields whose stored values stay (the request did not resend them).
+    /// `keep` lists the secret fields whose stored values stay (the request did not resend them);
+    /// `by` is the caller.
     pub async fn replace_connection(
         &self,
         id: i64,
         c: &Connection,
         name: &str,
         keep: &[StoredSecret],
+        by: &str,
     ) -> Result<bool, RegistryError> {
         let spec = c.to_payload(Secrets::Omit);
         let mut write = connection_write(c, name, &spec);
@@ -182,9 +186,10 @@ impl Registry {
                 write.drop_secrets.push(field);
             }
         }
+        let at = now();
         Ok(self
             .store
-            .update_connection(id, &write, &now(), self.sealer())
+            .update_connection(id, &write, Stamp { at: &at, by }, self.sealer())
             .await?)
     }
 
@@ -206,11 +211,13 @@ impl Registry {
         Ok(Some((row, spec)))
     }
 
-    /// Creates a datastore (and its new connection, if it brings one) in one transaction.
+    /// Creates a datastore (and its new connection, if it brings one) in one transaction, `by`
+    /// the caller.
     pub async fn create_datastore(
         &self,
         d: &store::NewDatastore,
         connection: NewOrExisting<'_>,
+        by: &str,
     ) -> Result<i64, RegistryError> {
         let spec;
         let write;
@@ -222,9 +229,10 @@ impl Registry {
                 store::DatastoreConnection::New(&write)
             }
         };
+        let at = now();
         Ok(self
             .store
-            .insert_datastore(d, target, &now(), self.sealer())
+            .insert_datastore(d, target, Stamp { at: &at, by }, self.sealer())
             .await?)
     }
 }

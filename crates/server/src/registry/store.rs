@@ -161,6 +161,10 @@ pub struct ConnectionRow {
     pub created_at: String,
     /// RFC 3339.
     pub updated_at: String,
+    /// Who created it (`None`: before pgconnect recorded it).
+    pub created_by: Option<String>,
+    /// Who changed it last.
+    pub updated_by: Option<String>,
 }
 
 /// A stored datastore.
@@ -194,6 +198,10 @@ pub struct DatastoreRow {
     pub created_at: String,
     /// RFC 3339.
     pub updated_at: String,
+    /// Who created it (`None`: before pgconnect recorded it).
+    pub created_by: Option<String>,
+    /// Who changed it last.
+    pub updated_by: Option<String>,
 }
 
 /// What a new datastore row holds (ids and times are the store's).
@@ -233,6 +241,15 @@ pub struct ConnectionWrite<'a> {
     pub drop_secrets: Vec<&'static str>,
 }
 
+/// When a write happens and whose it is: the subject of the caller's token.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp<'a> {
+    /// RFC 3339.
+    pub at: &'a str,
+    /// Who.
+    pub by: &'a str,
+}
+
 /// The pool and its backend.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -261,6 +278,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "login_link_roles",
         include_str!("../../migrations/sqlite/0004_login_link_roles.sql"),
     ),
+    (
+        5,
+        "authors",
+        include_str!("../../migrations/sqlite/0005_authors.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -282,6 +304,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "login_link_roles",
         include_str!("../../migrations/postgres/0004_login_link_roles.sql"),
+    ),
+    (
+        5,
+        "authors",
+        include_str!("../../migrations/postgres/0005_authors.sql"),
     ),
 ];
 
@@ -486,11 +513,11 @@ impl Store {
     pub async fn insert_connection(
         &self,
         write: &ConnectionWrite<'_>,
-        now: &str,
+        stamp: Stamp<'_>,
         seal: Sealer<'_>,
     ) -> Result<i64> {
         let mut tx = self.begin().await?;
-        let id = insert_connection(&mut tx, write, now, seal).await?;
+        let id = insert_connection(&mut tx, write, stamp, seal).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -501,7 +528,7 @@ impl Store {
         &self,
         id: i64,
         write: &ConnectionWrite<'_>,
-        now: &str,
+        stamp: Stamp<'_>,
         seal: Sealer<'_>,
     ) -> Result<bool> {
         let mut tx = self.begin().await?;
@@ -510,11 +537,13 @@ impl Store {
             fence(&mut tx, seal).await?;
         }
         let done = sqlx::query(
-            "UPDATE connections SET name = $1, spec = $2, updated_at = $3 WHERE id = $4",
+            "UPDATE connections SET name = $1, spec = $2, updated_at = $3, updated_by = $4 \
+             WHERE id = $5",
         )
         .bind(write.name.to_owned())
         .bind(write.spec.to_string())
-        .bind(now.to_owned())
+        .bind(stamp.at.to_owned())
+        .bind(stamp.by.to_owned())
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -681,19 +710,22 @@ impl Store {
         &self,
         d: &NewDatastore,
         connection: DatastoreConnection<'_>,
-        now: &str,
+        stamp: Stamp<'_>,
         seal: Sealer<'_>,
     ) -> Result<i64> {
         let mut tx = self.begin().await?;
         let connection_id = match connection {
             DatastoreConnection::Existing(id) => id,
-            DatastoreConnection::New(write) => insert_connection(&mut tx, write, now, seal).await?,
+            DatastoreConnection::New(write) => {
+                insert_connection(&mut tx, write, stamp, seal).await?
+            }
         };
         let teams = serde_json::to_string(&d.teams).unwrap_or_else(|_| "[]".to_owned());
         let row = sqlx::query(
             "INSERT INTO datastores (name, kind, connection_id, database_name, schema_name, teams, \
-             enrichment_prefix, trigger_catalog, description, project, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+             enrichment_prefix, trigger_catalog, description, project, created_at, updated_at, \
+             created_by, updated_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $12) RETURNING id",
         )
         .bind(d.name.clone())
         .bind(d.kind.to_owned())
@@ -705,7 +737,8 @@ impl Store {
         .bind(i64::from(d.trigger_catalog))
         .bind(d.description.clone())
         .bind(d.project.clone())
-        .bind(now.to_owned())
+        .bind(stamp.at.to_owned())
+        .bind(stamp.by.to_owned())
         .fetch_one(&mut *tx)
         .await?;
         let id: i64 = row.try_get("id")?;
@@ -766,7 +799,7 @@ impl Store {
         &self,
         id: i64,
         change: &pgconnect_core::DatastorePatch,
-        now: &str,
+        stamp: Stamp<'_>,
     ) -> Result<bool> {
         let mut tx = self.begin().await?;
         let teams = change
@@ -778,7 +811,8 @@ impl Store {
              database_name = COALESCE($3, database_name), \
              schema_name = COALESCE($4, schema_name), \
              enrichment_prefix = CASE WHEN $5 THEN $6 ELSE enrichment_prefix END, \
-             trigger_catalog = COALESCE($7, trigger_catalog), updated_at = $8 WHERE id = $9",
+             trigger_catalog = COALESCE($7, trigger_catalog), updated_at = $8, updated_by = $9 \
+             WHERE id = $10",
         )
         .bind(change.name.clone())
         .bind(teams)
@@ -787,7 +821,8 @@ impl Store {
         .bind(change.enrichment_prefix.is_some())
         .bind(change.enrichment_prefix.clone().flatten())
         .bind(change.trigger_catalog.map(i64::from))
-        .bind(now.to_owned())
+        .bind(stamp.at.to_owned())
+        .bind(stamp.by.to_owned())
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -808,17 +843,18 @@ impl Store {
         id: i64,
         enrichment: Option<i64>,
         prefix: Option<Option<&str>>,
-        now: &str,
+        stamp: Stamp<'_>,
     ) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE datastores SET enrichment_id = $1, updated_at = $2, \
+            "UPDATE datastores SET enrichment_id = $1, updated_at = $2, updated_by = $6, \
              enrichment_prefix = CASE WHEN $3 THEN $4 ELSE enrichment_prefix END WHERE id = $5",
         )
         .bind(enrichment)
-        .bind(now.to_owned())
+        .bind(stamp.at.to_owned())
         .bind(prefix.is_some())
         .bind(prefix.flatten().map(str::to_owned))
         .bind(id)
+        .bind(stamp.by.to_owned())
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() > 0)
@@ -1283,7 +1319,7 @@ pub struct CatalogRow {
 macro_rules! connection_select {
     ($tail:literal) => {
         concat!(
-            "SELECT c.id, c.name, c.spec, c.created_at, c.updated_at, \
+            "SELECT c.id, c.name, c.spec, c.created_at, c.updated_at, c.created_by, c.updated_by, \
              (SELECT COUNT(*) FROM datastores d WHERE d.connection_id = c.id) AS datastores, \
              (SELECT COUNT(*) FROM connection_secrets s WHERE s.connection_id = c.id \
                AND s.field = 'password') AS pw, \
@@ -1313,6 +1349,8 @@ fn connection_row(r: &AnyRow) -> Result<ConnectionRow> {
         datastores: r.try_get("datastores")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        created_by: r.try_get("created_by")?,
+        updated_by: r.try_get("updated_by")?,
     })
 }
 
@@ -1332,6 +1370,8 @@ fn datastore_row(r: &AnyRow) -> Result<DatastoreRow> {
         enrichment_id: r.try_get("enrichment_id")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        created_by: r.try_get("created_by")?,
+        updated_by: r.try_get("updated_by")?,
     })
 }
 
@@ -1367,16 +1407,17 @@ async fn fence(tx: &mut sqlx::Transaction<'_, sqlx::Any>, seal: Sealer<'_>) -> R
 async fn insert_connection(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     write: &ConnectionWrite<'_>,
-    now: &str,
+    stamp: Stamp<'_>,
     seal: Sealer<'_>,
 ) -> Result<i64> {
     let row = sqlx::query(
-        "INSERT INTO connections (name, spec, created_at, updated_at) VALUES ($1, $2, $3, $3) \
-         RETURNING id",
+        "INSERT INTO connections (name, spec, created_at, updated_at, created_by, updated_by) \
+         VALUES ($1, $2, $3, $3, $4, $4) RETURNING id",
     )
     .bind(write.name.to_owned())
     .bind(write.spec.to_string())
-    .bind(now.to_owned())
+    .bind(stamp.at.to_owned())
+    .bind(stamp.by.to_owned())
     .fetch_one(&mut **tx)
     .await?;
     let id: i64 = row.try_get("id")?;

@@ -49,6 +49,12 @@ pub fn token(role: Role, teams: &[&str]) -> String {
     mint(&keys(), "test", role, &teams, Duration::from_secs(3600)).unwrap()
 }
 
+/// A token for `subject`, a `role` in `teams`.
+pub fn token_for(subject: &str, role: Role, teams: &[&str]) -> String {
+    let teams: Vec<String> = teams.iter().map(|t| (*t).to_owned()).collect();
+    mint(&keys(), subject, role, &teams, Duration::from_secs(3600)).unwrap()
+}
+
 /// An admin's token.
 pub fn admin() -> String {
     token(Role::Admin, &[])
