@@ -23,27 +23,36 @@ use std::time::Duration;
 use common::{KEY, Server, keyed};
 use pgconnect_testkit::tls::TestPki;
 
-/// Starts `pgconnect serve` with `extra` flags: the child, the first lines it printed (up to "Press
-/// Ctrl-C"), and its address.
-fn serve(data: &Path, extra: &[&str]) -> (Server, String, SocketAddr) {
-    let mut child = Server(
+/// Starts `pgconnect serve --addr addr` with `extra` flags; stdout piped, stderr as given.
+fn spawn(data: &Path, addr: &str, extra: &[&str], stderr: Stdio) -> Server {
+    Server(
         keyed(Some(KEY), None)
-            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .args(["serve", "--addr", addr, "--data-dir"])
             .arg(data)
             .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap(),
-    );
+    )
+}
+
+/// What the server printed on start, up to "Press Ctrl-C".
+fn banner(child: &mut Server) -> String {
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut printed = String::new();
     while !printed.contains("Press Ctrl-C") {
-        let mut line = String::new();
-        assert_ne!(out.read_line(&mut line).unwrap(), 0, "{printed}");
-        printed.push_str(&line);
+        assert_ne!(out.read_line(&mut printed).unwrap(), 0, "{printed}");
     }
+    printed
+}
+
+/// Starts `pgconnect serve` with `extra` flags: the child, the first lines it printed (up to "Press
+/// Ctrl-C"), and its address.
+fn serve(data: &Path, extra: &[&str]) -> (Server, String, SocketAddr) {
+    let mut child = spawn(data, "127.0.0.1:0", extra, Stdio::null());
+    let printed = banner(&mut child);
     let port = printed
         .split_whitespace()
         .find_map(|w| w.strip_prefix("https://127.0.0.1:"))
@@ -287,25 +296,17 @@ fn the_public_url_names_the_printed_links() {
     std::fs::write(&cert, &pki.server_cert_pem).unwrap();
     std::fs::write(&key, &pki.server_key_pem).unwrap();
     let data = tempfile::tempdir().unwrap();
-    let mut child = Server(
-        keyed(Some(KEY), None)
-            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-            .arg(data.path())
-            .arg("--tls-cert")
-            .arg(&cert)
-            .arg("--tls-key")
-            .arg(&key)
-            .args(["--public-url", "https://pgconnect.example.com:8443/"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut printed = String::new();
-    while !printed.contains("Press Ctrl-C") {
-        assert_ne!(out.read_line(&mut printed).unwrap(), 0, "{printed}");
-    }
+    let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let flags = [
+        "--tls-cert",
+        cert,
+        "--tls-key",
+        key,
+        "--public-url",
+        "https://pgconnect.example.com:8443/",
+    ];
+    let mut child = spawn(data.path(), "127.0.0.1:0", &flags, Stdio::null());
+    let printed = banner(&mut child);
     assert!(
         printed.contains("is serving on https://pgconnect.example.com:8443/\n"),
         "{printed}"
@@ -320,16 +321,7 @@ fn the_public_url_names_the_printed_links() {
 #[test]
 fn plain_http_across_the_network_is_warned_about() {
     let data = tempfile::tempdir().unwrap();
-    let mut child = Server(
-        keyed(Some(KEY), None)
-            .args(["serve", "--addr", "0.0.0.0:0", "--data-dir"])
-            .arg(data.path())
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
+    let mut child = spawn(data.path(), "0.0.0.0:0", &[], Stdio::piped());
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
     err.read_line(&mut line).unwrap();
