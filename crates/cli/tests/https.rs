@@ -21,7 +21,7 @@ use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use common::{KEY, Server, keyed};
-use pgconnect_testkit::tls::TestPki;
+use pgconnect_testkit::tls::{TestPki, self_signed};
 
 /// Starts `pgconnect serve --addr addr` with `extra` flags; stdout piped, stderr as given.
 fn spawn(data: &Path, addr: &str, extra: &[&str], stderr: Stdio) -> Server {
@@ -242,6 +242,9 @@ fn bad_certificate_files_are_refused_with_what_to_give() {
     let key = write("key.pem", &pki.server_key_pem);
     let ca_cert = write("ca.pem", &pki.ca_pem);
     let garbage = write("garbage.pem", "not a certificate\n");
+    let (old_cert, old_key) = self_signed(&["localhost"], 946_684_800, 978_307_200).unwrap();
+    let expired = write("expired.pem", &old_cert);
+    let expired_key = write("expired-key.pem", &old_key);
     let missing = files
         .path()
         .join("missing.pem")
@@ -265,6 +268,10 @@ fn bad_certificate_files_are_refused_with_what_to_give() {
         (
             vec!["--tls-cert", &ca_cert, "--tls-key", &key],
             "--tls-key is not the key of --tls-cert's first certificate",
+        ),
+        (
+            vec!["--tls-cert", &expired, "--tls-key", &expired_key],
+            "--tls-cert expired on 2001-01-01T00:00:00Z: renew it",
         ),
         (vec!["--tls-cert", &cert], "--tls-key"),
         (
@@ -305,8 +312,24 @@ fn the_public_url_names_the_printed_links() {
         "--public-url",
         "https://pgconnect.example.com:8443/",
     ];
-    let mut child = spawn(data.path(), "127.0.0.1:0", &flags, Stdio::null());
+    let mut child = spawn(data.path(), "127.0.0.1:0", &flags, Stdio::piped());
     let printed = banner(&mut child);
+    // the certificate is for localhost: browsers would refuse pgconnect.example.com
+    let mut warning = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut warning)
+        .unwrap();
+    assert!(
+        warning.starts_with(
+            "warning: --public-url's host pgconnect.example.com is not a name of the TLS \
+             certificate (localhost): browsers will refuse the connection"
+        ),
+        "{warning}"
+    );
+    assert!(
+        printed.contains("TLS certificate for localhost, valid until "),
+        "{printed}"
+    );
     assert!(
         printed.contains("is serving on https://pgconnect.example.com:8443/\n"),
         "{printed}"
@@ -357,4 +380,37 @@ fn plain_http_across_the_network_is_warned_about() {
             .env("PGCONNECT_TOKEN", "x.y.z"),
     );
     assert!(!stderr.contains("warning"), "{stderr}");
+}
+
+#[test]
+fn a_certificate_that_expires_soon_is_warned_about() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let (cert, key) = self_signed(&["localhost"], now - 86_400, now + 3 * 86_400 - 60).unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let (c, k) = (files.path().join("c.pem"), files.path().join("k.pem"));
+    std::fs::write(&c, cert).unwrap();
+    std::fs::write(&k, key).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let flags = [
+        "--tls-cert",
+        c.to_str().unwrap(),
+        "--tls-key",
+        k.to_str().unwrap(),
+        "--public-url",
+        "https://localhost:8443",
+    ];
+    let mut child = spawn(data.path(), "127.0.0.1:0", &flags, Stdio::piped());
+    banner(&mut child);
+    let mut warning = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut warning)
+        .unwrap();
+    assert!(
+        warning.starts_with("warning: the TLS certificate expires in 2 day(s), at "),
+        "{warning}"
+    );
+    assert!(warning.contains("`kill -HUP` the server"), "{warning}");
 }

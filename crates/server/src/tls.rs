@@ -66,13 +66,129 @@ pub fn server_config(cert_pem: &[u8], key_pem: &[u8]) -> Result<Arc<ServerConfig
     Ok(Arc::new(config))
 }
 
+/// Days before its end from which a certificate is said to expire soon.
+pub const EXPIRES_SOON_DAYS: i64 = 14;
+
+/// What the server's certificate says about itself, for the operator: the names it is for and
+/// when it is valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertInfo {
+    /// Its subjectAltName DNS names and IP addresses (browsers look at nothing else).
+    pub names: Vec<String>,
+    /// Valid from (Unix seconds).
+    pub not_before: i64,
+    /// Valid until (Unix seconds).
+    pub not_after: i64,
+}
+
+impl CertInfo {
+    /// The chain's first certificate (the server's own), parsed.
+    pub fn of(der: &[u8]) -> Result<CertInfo, String> {
+        use x509_parser::extensions::GeneralName;
+        let (_, x509) = x509_parser::parse_x509_certificate(der)
+            .map_err(|e| format!("--tls-cert's first certificate cannot be parsed: {e}"))?;
+        let mut names = Vec::new();
+        if let Ok(Some(san)) = x509.subject_alternative_name() {
+            for name in &san.value.general_names {
+                match name {
+                    GeneralName::DNSName(n) => names.push((*n).to_owned()),
+                    GeneralName::IPAddress(bytes) => {
+                        let ip = match bytes.len() {
+                            4 => <[u8; 4]>::try_from(*bytes)
+                                .ok()
+                                .map(|b| std::net::IpAddr::from(b).to_string()),
+                            16 => <[u8; 16]>::try_from(*bytes)
+                                .ok()
+                                .map(|b| std::net::IpAddr::from(b).to_string()),
+                            _ => None,
+                        };
+                        names.extend(ip);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(CertInfo {
+            names,
+            not_before: x509.validity().not_before.timestamp(),
+            not_after: x509.validity().not_after.timestamp(),
+        })
+    }
+
+    /// Refuses a certificate that is not valid at `now` (Unix seconds): browsers would refuse
+    /// every connection.
+    pub fn check_valid_at(&self, now: i64) -> Result<(), String> {
+        if now > self.not_after {
+            return Err(format!(
+                "--tls-cert expired on {}: renew it (a running server takes the new files on \
+                 `kill -HUP`)",
+                when(self.not_after)
+            ));
+        }
+        if now < self.not_before {
+            return Err(format!(
+                "--tls-cert is not valid before {}: check the machine's clock, or the certificate",
+                when(self.not_before)
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whole days left at `now`, when fewer than [`EXPIRES_SOON_DAYS`].
+    #[must_use]
+    pub fn expires_soon(&self, now: i64) -> Option<i64> {
+        let days = (self.not_after - now) / 86_400;
+        (days < EXPIRES_SOON_DAYS).then_some(days)
+    }
+
+    /// True when a browser would accept it for `host`: one of its names, a `*.` name covering
+    /// one label, case ignored; an IP address (IPv6 in brackets or not) matches exactly.
+    #[must_use]
+    pub fn covers(&self, host: &str) -> bool {
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        self.names.iter().any(|name| {
+            let name = name.to_ascii_lowercase();
+            match name.strip_prefix("*.") {
+                Some(parent) => host
+                    .split_once('.')
+                    .is_some_and(|(label, rest)| !label.is_empty() && rest == parent),
+                None => name == host,
+            }
+        })
+    }
+
+    /// Its end, RFC 3339.
+    #[must_use]
+    pub fn expires(&self) -> String {
+        when(self.not_after)
+    }
+}
+
+fn when(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .map_or_else(|_| unix.to_string(), crate::registry::rfc3339)
+}
+
+fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// A configuration and the certificate it serves.
+struct Loaded {
+    config: Arc<ServerConfig>,
+    info: CertInfo,
+}
+
 /// The certificate and key files, and the configuration last read from them. Its `Debug` shows
 /// the paths only: the configuration holds the private key.
 #[derive(Clone)]
 pub struct TlsFiles {
     cert: PathBuf,
     key: PathBuf,
-    current: Arc<RwLock<Arc<ServerConfig>>>,
+    current: Arc<RwLock<Arc<Loaded>>>,
 }
 
 impl std::fmt::Debug for TlsFiles {
@@ -85,30 +201,42 @@ impl std::fmt::Debug for TlsFiles {
 }
 
 impl TlsFiles {
-    /// Reads the files (`--tls-cert`, `--tls-key`) into a configuration.
+    /// Reads the files (`--tls-cert`, `--tls-key`) into a configuration; refuses a certificate
+    /// that is not valid now.
     pub fn load(cert: &Path, key: &Path) -> Result<TlsFiles, String> {
-        let config = read_config(cert, key)?;
+        let loaded = read(cert, key)?;
         Ok(TlsFiles {
             cert: cert.to_path_buf(),
             key: key.to_path_buf(),
-            current: Arc::new(RwLock::new(config)),
+            current: Arc::new(RwLock::new(Arc::new(loaded))),
         })
     }
 
     /// Reads the files again; on success new connections use what they hold now, on failure the
     /// configuration in use stays.
-    pub fn reload(&self) -> Result<(), String> {
-        let config = read_config(&self.cert, &self.key)?;
+    pub fn reload(&self) -> Result<CertInfo, String> {
+        let loaded = Arc::new(read(&self.cert, &self.key)?);
+        let info = loaded.info.clone();
         match self.current.write() {
-            Ok(mut current) => *current = config,
+            Ok(mut current) => *current = loaded,
             // a writer panicked mid-assignment: the value is whole either way
-            Err(poisoned) => *poisoned.into_inner() = config,
+            Err(poisoned) => *poisoned.into_inner() = loaded,
         }
-        Ok(())
+        Ok(info)
+    }
+
+    /// The certificate in use.
+    #[must_use]
+    pub fn info(&self) -> CertInfo {
+        self.loaded().info.clone()
     }
 
     /// The configuration in use.
     fn current(&self) -> Arc<ServerConfig> {
+        self.loaded().config.clone()
+    }
+
+    fn loaded(&self) -> Arc<Loaded> {
         match self.current.read() {
             Ok(current) => current.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
@@ -116,11 +244,19 @@ impl TlsFiles {
     }
 }
 
-fn read_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, String> {
+fn read(cert: &Path, key: &Path) -> Result<Loaded, String> {
     let read = |path: &Path, flag: &str| {
         std::fs::read(path).map_err(|e| format!("{flag} {}: {e}", path.display()))
     };
-    server_config(&read(cert, "--tls-cert")?, &read(key, "--tls-key")?)
+    let cert_pem = read(cert, "--tls-cert")?;
+    let config = server_config(&cert_pem, &read(key, "--tls-key")?)?;
+    let first = CertificateDer::pem_slice_iter(&cert_pem)
+        .next()
+        .and_then(Result::ok)
+        .ok_or_else(|| "--tls-cert holds no certificate".to_owned())?;
+    let info = CertInfo::of(first.as_ref())?;
+    info.check_valid_at(now_unix())?;
+    Ok(Loaded { config, info })
 }
 
 /// A TCP listener whose connections come out with their TLS handshake done.
@@ -174,10 +310,17 @@ fn reload_on_hangup(files: TlsFiles) -> io::Result<Option<JoinHandle<()>>> {
     Ok(Some(tokio::spawn(async move {
         while hangups.recv().await.is_some() {
             match files.reload() {
-                Ok(()) => tracing::info!(
-                    cert = %files.cert.display(),
-                    "SIGHUP: TLS certificate reloaded; new connections use it"
-                ),
+                Ok(info) => {
+                    tracing::info!(
+                        cert = %files.cert.display(),
+                        names = %info.names.join(", "),
+                        expires = %info.expires(),
+                        "SIGHUP: TLS certificate reloaded; new connections use it"
+                    );
+                    if let Some(days) = info.expires_soon(now_unix()) {
+                        tracing::warn!(days, expires = %info.expires(), "the TLS certificate expires soon");
+                    }
+                }
                 Err(e) => tracing::error!(
                     error = %e,
                     "SIGHUP: TLS certificate not reloaded; the one in use stays"
@@ -253,6 +396,66 @@ mod tests {
     use pgconnect_testkit::tls::TestPki;
 
     use super::*;
+
+    #[test]
+    fn a_certificate_says_its_names_and_when_it_is_valid() {
+        let day = 86_400;
+        let (pem, _) = pgconnect_testkit::tls::self_signed(
+            &[
+                "pgconnect.example.com",
+                "*.apps.example.com",
+                "127.0.0.1",
+                "::1",
+            ],
+            1_000 * day,
+            1_010 * day,
+        )
+        .unwrap();
+        let der = CertificateDer::pem_slice_iter(pem.as_bytes())
+            .next()
+            .unwrap()
+            .unwrap();
+        let info = CertInfo::of(der.as_ref()).unwrap();
+        assert_eq!(
+            info.names,
+            [
+                "pgconnect.example.com",
+                "*.apps.example.com",
+                "127.0.0.1",
+                "::1"
+            ]
+        );
+        for (host, covered) in [
+            ("pgconnect.example.com", true),
+            ("PGCONNECT.example.com", true),
+            ("wiki.apps.example.com", true),
+            ("apps.example.com", false),
+            ("a.b.apps.example.com", false),
+            ("example.com", false),
+            ("127.0.0.1", true),
+            ("[::1]", true),
+            ("127.0.0.2", false),
+        ] {
+            assert_eq!(info.covers(host), covered, "{host}");
+        }
+        assert_eq!(info.expires(), "1972-10-07T00:00:00Z");
+        assert!(info.check_valid_at(1_005 * day).is_ok());
+        let late = info.check_valid_at(1_011 * day).unwrap_err();
+        assert!(
+            late.contains("--tls-cert expired on 1972-10-07T00:00:00Z"),
+            "{late}"
+        );
+        let early = info.check_valid_at(999 * day).unwrap_err();
+        assert!(early.contains("not valid before"), "{early}");
+        assert_eq!(info.expires_soon(1_000 * day), Some(10));
+        assert_eq!(info.expires_soon(1_009 * day + 1), Some(0));
+        let (long, _) = pgconnect_testkit::tls::self_signed(&["x"], 0, 100 * day).unwrap();
+        let der = CertificateDer::pem_slice_iter(long.as_bytes())
+            .next()
+            .unwrap()
+            .unwrap();
+        assert_eq!(CertInfo::of(der.as_ref()).unwrap().expires_soon(day), None);
+    }
 
     #[test]
     fn debug_shows_the_paths_never_the_key() {

@@ -1,5 +1,6 @@
 //! Certificates made in the test (rcgen): a CA, a server certificate it signs for `localhost`, and
-//! an unrelated CA, for PostgreSQL servers with `ssl = on` and for TLS vaults.
+//! an unrelated CA, for PostgreSQL servers with `ssl = on` and for TLS vaults; and self-signed
+//! certificates with chosen names and validity, for `pgconnect serve --tls-cert`.
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
@@ -87,4 +88,26 @@ impl TestPki {
 
 fn ca_other() -> Result<CertifiedIssuer<'static, KeyPair>, HarnessError> {
     ca("an unrelated CA")
+}
+
+/// A self-signed certificate for `names` (DNS names or IP addresses), valid from `not_before` to
+/// `not_after` (Unix seconds): its PEM and its key's PEM.
+pub fn self_signed(
+    names: &[&str],
+    not_before: i64,
+    not_after: i64,
+) -> Result<(String, String), HarnessError> {
+    let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    let mut params = CertificateParams::new(names).map_err(|e| err("certificate", &e))?;
+    let at = |unix: i64| {
+        time::OffsetDateTime::from_unix_timestamp(unix)
+            .map_err(|e| HarnessError(format!("cannot make the test certificate: {e}")))
+    };
+    params.not_before = at(not_before)?;
+    params.not_after = at(not_after)?;
+    let key = KeyPair::generate().map_err(|e| err("key", &e))?;
+    let cert = params
+        .self_signed(&key)
+        .map_err(|e| err("certificate", &e))?;
+    Ok((cert.pem(), key.serialize_pem()))
 }

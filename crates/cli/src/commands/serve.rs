@@ -117,6 +117,10 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
         Some(url) => Some(public_url(url)?),
         None => None,
     };
+    let certificate = tls.as_ref().map(pgconnect_server::tls::TlsFiles::info);
+    if let Some(info) = &certificate {
+        certificate_warnings(info, public_url.as_deref());
+    }
     if tls.is_none() && !args.addr.ip().is_loopback() {
         eprintln!(
             "warning: serving plain HTTP on {}: the passwords typed into the wizard and the \
@@ -159,6 +163,17 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
                 "pgconnect {} is serving on {base}/\nRegistry: {location}\n",
                 env!("CARGO_PKG_VERSION")
             );
+            if let Some(info) = &certificate {
+                text.push_str(&format!(
+                    "TLS certificate for {}, valid until {} (reloaded on SIGHUP)\n",
+                    if info.names.is_empty() {
+                        "no name".to_owned()
+                    } else {
+                        info.names.join(", ")
+                    },
+                    info.expires()
+                ));
+            }
             if let Some(path) = &started.login_path {
                 text.push_str(&format!(
                     "First start: sign in as admin with this one-time link (valid 24 hours):\n  \
@@ -184,6 +199,48 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
         }))
         .map_err(|e| Unreadable(format!("serve: {e}")))?;
     Ok(Outcome::ok(String::new()))
+}
+
+/// What an operator should hear about the certificate before anyone is refused: it expires
+/// soon, it names no host, or it does not name the host of `--public-url`.
+fn certificate_warnings(info: &pgconnect_server::tls::CertInfo, public_url: Option<&str>) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    if let Some(days) = info.expires_soon(now) {
+        eprintln!(
+            "warning: the TLS certificate expires in {days} day(s), at {}: renew it, then \
+             `kill -HUP` the server to use the new files",
+            info.expires()
+        );
+    }
+    if info.names.is_empty() {
+        eprintln!(
+            "warning: the TLS certificate names no host (no subjectAltName): browsers will \
+             refuse it"
+        );
+    } else if let Some(host) = public_url.map(url_host)
+        && !info.covers(host)
+    {
+        eprintln!(
+            "warning: --public-url's host {host} is not a name of the TLS certificate ({}): \
+             browsers will refuse the connection",
+            info.names.join(", ")
+        );
+    }
+}
+
+/// The host of an `http(s)://host[:port]` URL (an IPv6 address keeps its brackets).
+fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    if authority.starts_with('[') {
+        authority
+            .split_once(']')
+            .map_or(authority, |(h, _)| h.trim_start_matches('['))
+    } else {
+        authority.split(':').next().unwrap_or(authority)
+    }
 }
 
 /// `--public-url` without a trailing slash, checked to be an http(s) URL with a host.
