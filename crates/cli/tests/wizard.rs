@@ -15,6 +15,7 @@
 )]
 
 use std::io::BufRead as _;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use pgconnect_testkit::bao::BaoServer;
@@ -35,17 +36,48 @@ fn missing(what: &str) {
     eprintln!("skipped: {message}");
 }
 
-#[test]
-fn the_wizard_in_headless_chromium() {
+/// One browser test at a time: two Chromiums on a small machine would make the timings each one
+/// asserts flaky.
+static BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The built wizard (`dist/`) and the e2e directory with playwright-core installed; `None` (said,
+/// and a failure under CI) when either is missing.
+fn prerequisites() -> Option<(PathBuf, PathBuf)> {
     let root = workspace_root();
     let dist = root.join("dist");
     if !dist.join("index.html").is_file() {
-        return missing("the built wizard: run scripts/build-web.sh");
+        missing("the built wizard: run scripts/build-web.sh");
+        return None;
     }
     let e2e = root.join("tests/e2e");
     if !e2e.join("node_modules/playwright-core").is_dir() {
-        return missing("playwright-core: run npm ci --prefix tests/e2e");
+        missing("playwright-core: run npm ci --prefix tests/e2e");
+        return None;
     }
+    Some((dist, e2e))
+}
+
+/// `node --test` on `file` of `e2e`, its screenshots into `output` (emptied first).
+fn node_test(e2e: &Path, file: &str, output: &Path) -> Command {
+    let _ = std::fs::remove_dir_all(output);
+    std::fs::create_dir_all(output).unwrap();
+    let mut cmd = Command::new("node");
+    cmd.arg("--test")
+        .arg("--test-reporter=spec")
+        .arg(e2e.join(file))
+        .current_dir(e2e)
+        .env("OUTPUT_DIR", output);
+    cmd
+}
+
+#[test]
+fn the_wizard_in_headless_chromium() {
+    let Some((dist, e2e)) = prerequisites() else {
+        return;
+    };
+    let _one = BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
 
     let pg = shop::start(PgOptions::default()).unwrap();
     let setup = format!(
@@ -127,14 +159,8 @@ fn the_wizard_in_headless_chromium() {
     }
     let (url, login) = (url.unwrap(), login.unwrap());
 
-    let output = root.join("test-output/wizard");
-    let _ = std::fs::remove_dir_all(&output);
-    std::fs::create_dir_all(&output).unwrap();
-    let status = Command::new("node")
-        .arg("--test")
-        .arg("--test-reporter=spec")
-        .arg(e2e.join("wizard.test.mjs"))
-        .current_dir(&e2e)
+    let output = workspace_root().join("test-output/wizard");
+    let status = node_test(&e2e, "wizard.test.mjs", &output)
         .env("PGCONNECT_URL", &url)
         .env("PGCONNECT_LOGIN", &login)
         .env("PGCONNECT_VIEWER_TOKEN", &viewer)
@@ -156,7 +182,6 @@ fn the_wizard_in_headless_chromium() {
         .env("VAULT_ADDR", bao.addr())
         .env("VAULT_USER", VAULT_USER)
         .env("VAULT_PASSWORD", VAULT_PASSWORD)
-        .env("OUTPUT_DIR", &output)
         .status()
         .unwrap();
     let _ = server.kill();
@@ -168,15 +193,12 @@ fn the_wizard_in_headless_chromium() {
 /// with a test CA's certificate for localhost, a real PostgreSQL for the live check.
 #[test]
 fn the_wizard_over_https_in_headless_chromium() {
-    let root = workspace_root();
-    let dist = root.join("dist");
-    if !dist.join("index.html").is_file() {
-        return missing("the built wizard: run scripts/build-web.sh");
-    }
-    let e2e = root.join("tests/e2e");
-    if !e2e.join("node_modules/playwright-core").is_dir() {
-        return missing("playwright-core: run npm ci --prefix tests/e2e");
-    }
+    let Some((dist, e2e)) = prerequisites() else {
+        return;
+    };
+    let _one = BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let pg = shop::start(PgOptions::default()).unwrap();
     let pki = pgconnect_testkit::tls::TestPki::new().unwrap();
     let files = tempfile::tempdir().unwrap();
@@ -221,13 +243,8 @@ fn the_wizard_over_https_in_headless_chromium() {
                 .map(|at| format!("{url}{}", &w[at..]))
         })
         .unwrap_or_else(|| panic!("{printed}"));
-    let output = root.join("test-output/wizard");
-    std::fs::create_dir_all(&output).unwrap();
-    let status = Command::new("node")
-        .arg("--test")
-        .arg("--test-reporter=spec")
-        .arg(e2e.join("https.test.mjs"))
-        .current_dir(&e2e)
+    let output = workspace_root().join("test-output/wizard-https");
+    let status = node_test(&e2e, "https.test.mjs", &output)
         .env("PGCONNECT_URL", &url)
         .env("PGCONNECT_LOGIN", &login)
         .env("PG_HOST", pg.host())
@@ -236,7 +253,6 @@ fn the_wizard_over_https_in_headless_chromium() {
         .env("PG_SCHEMA", SCHEMA)
         .env("PG_READER", READER)
         .env("PG_PASSWORD", PASSWORD)
-        .env("OUTPUT_DIR", &output)
         .status()
         .unwrap();
     drop(server);
