@@ -14,6 +14,7 @@
     clippy::indexing_slicing
 )]
 
+use std::ffi::OsStr;
 use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -55,6 +56,41 @@ fn prerequisites() -> Option<(PathBuf, PathBuf)> {
         return None;
     }
     Some((dist, e2e))
+}
+
+/// Starts `pgconnect serve` on a free loopback port with the built wizard, the test key and
+/// `extra` flags: the server, its port and the first-start login link's path (`/login?code=…`).
+fn serve_wizard(data: &Path, dist: &Path, extra: &[&OsStr]) -> (common::Server, u16, String) {
+    let mut server = common::Server(
+        Command::new(env!("CARGO_BIN_EXE_pgconnect"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(data)
+            .arg("--web-dir")
+            .arg(dist)
+            .args(extra)
+            .env("PGCONNECT_SECRET_KEY", common::KEY)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap(),
+    );
+    let mut stdout = std::io::BufReader::new(server.stdout.take().unwrap());
+    let mut printed = String::new();
+    while !printed.contains("Press Ctrl-C") {
+        assert_ne!(stdout.read_line(&mut printed).unwrap(), 0, "{printed}");
+    }
+    let port = printed
+        .split_whitespace()
+        .find_map(|w| w.split_once("://127.0.0.1:"))
+        .and_then(|(_, rest)| rest.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {printed}"));
+    let login = printed
+        .split_whitespace()
+        .find_map(|w| w.find("/login?code=").map(|at| w[at..].to_owned()))
+        .unwrap_or_else(|| panic!("no login link in {printed}"));
+    (server, port, login)
 }
 
 /// `node --test` on `file` of `e2e`, its screenshots into `output` (emptied first).
@@ -120,44 +156,13 @@ fn the_wizard_in_headless_chromium() {
         .last()
         .and_then(|l| l.find("/login?code=").map(|at| l[at..].to_owned()))
         .unwrap_or_else(|| panic!("{text}"));
-    let mut server = Command::new(env!("CARGO_BIN_EXE_pgconnect"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--max-concurrent-checks",
-            "3",
-            "--data-dir",
-        ])
-        .arg(data.path())
-        .arg("--web-dir")
-        .arg(&dist)
-        .env("PGCONNECT_SECRET_KEY", common::KEY)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut stdout = std::io::BufReader::new(server.stdout.take().unwrap());
-    let mut url = None;
-    let mut login = None;
-    for _ in 0..10 {
-        let mut line = String::new();
-        if stdout.read_line(&mut line).unwrap() == 0 {
-            break;
-        }
-        for word in line.split_whitespace() {
-            if word.contains("/login?code=") {
-                login = Some(word.to_owned());
-            } else if word.starts_with("http://") && url.is_none() {
-                url = Some(word.trim_end_matches('/').to_owned());
-            }
-        }
-        if login.is_some() {
-            break;
-        }
-    }
-    let (url, login) = (url.unwrap(), login.unwrap());
+    let (server, port, login) = serve_wizard(
+        data.path(),
+        &dist,
+        &["--max-concurrent-checks".as_ref(), "3".as_ref()],
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let login = format!("{url}{login}");
 
     let output = workspace_root().join("test-output/wizard");
     let status = node_test(&e2e, "wizard.test.mjs", &output)
@@ -184,8 +189,7 @@ fn the_wizard_in_headless_chromium() {
         .env("VAULT_PASSWORD", VAULT_PASSWORD)
         .status()
         .unwrap();
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     assert!(status.success(), "the browser tests failed (see above)");
 }
 
@@ -206,43 +210,19 @@ fn the_wizard_over_https_in_headless_chromium() {
     std::fs::write(&cert, &pki.server_cert_pem).unwrap();
     std::fs::write(&key, &pki.server_key_pem).unwrap();
     let data = tempfile::tempdir().unwrap();
-    let mut server = common::Server(
-        Command::new(env!("CARGO_BIN_EXE_pgconnect"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-            .arg(data.path())
-            .arg("--web-dir")
-            .arg(&dist)
-            .arg("--tls-cert")
-            .arg(&cert)
-            .arg("--tls-key")
-            .arg(&key)
-            .env("PGCONNECT_SECRET_KEY", common::KEY)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap(),
+    let (server, port, login) = serve_wizard(
+        data.path(),
+        &dist,
+        &[
+            "--tls-cert".as_ref(),
+            cert.as_os_str(),
+            "--tls-key".as_ref(),
+            key.as_os_str(),
+        ],
     );
-    let mut stdout = std::io::BufReader::new(server.stdout.take().unwrap());
-    let mut printed = String::new();
-    while !printed.contains("Press Ctrl-C") {
-        assert_ne!(stdout.read_line(&mut printed).unwrap(), 0, "{printed}");
-    }
     // the certificate is for localhost: the browser opens the server by that name
-    let port = printed
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("https://127.0.0.1:"))
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("{printed}"))
-        .to_owned();
     let url = format!("https://localhost:{port}");
-    let login = printed
-        .split_whitespace()
-        .find_map(|w| {
-            w.find("/login?code=")
-                .map(|at| format!("{url}{}", &w[at..]))
-        })
-        .unwrap_or_else(|| panic!("{printed}"));
+    let login = format!("{url}{login}");
     let output = workspace_root().join("test-output/wizard-https");
     let status = node_test(&e2e, "https.test.mjs", &output)
         .env("PGCONNECT_URL", &url)
