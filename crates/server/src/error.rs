@@ -239,6 +239,22 @@ impl ApiError {
         }
     }
 
+    /// The body holds only whitespace (400): no JSON text. `optional`: the route also takes no
+    /// body at all.
+    #[must_use]
+    pub fn blank_body(optional: bool) -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "request/json-syntax",
+            "The request body holds only whitespace, which is not JSON.".to_owned(),
+            if optional {
+                "Send a JSON object (Content-Type: application/json), or no body at all."
+            } else {
+                "Send the payload as a JSON object (Content-Type: application/json)."
+            },
+        )
+    }
+
     /// The body is over the limit.
     #[must_use]
     pub fn too_large(limit: usize) -> ApiError {

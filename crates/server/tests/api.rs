@@ -116,6 +116,16 @@ async fn refusals_are_json_that_says_what_and_how() {
     let (status, _, body) = send(app.clone(), "POST", "/api/connections/test", vec![]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(String::from_utf8(body).unwrap().contains("empty"));
+    // whitespace alone is no JSON either, and is said so
+    let (status, _, body) = send(
+        app.clone(),
+        "POST",
+        "/api/connections/test",
+        b" \r\n".to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8(body).unwrap().contains("only whitespace"));
 
     // over 64 KiB
     let big = json!({"name": "x".repeat(MAX_BODY_BYTES)});

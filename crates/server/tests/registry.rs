@@ -158,6 +158,26 @@ async fn scenario(config: Config, pg: &PgServer) {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(v["diagnostics"][0]["code"], "connection/password-required");
+    // the overrides are optional: no body tests as stored; a body of whitespace is no JSON
+    let test_path = format!("/api/connections/{cid}/test");
+    let (status, _, out) = call(&app, "POST", &test_path, Some(&dev), &[], vec![]).await;
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        (status, &v["connected"]),
+        (StatusCode::OK, &json!(false)),
+        "no database given: {v}"
+    );
+    let (status, _, out) = call(&app, "POST", &test_path, Some(&dev), &[], b"\r".to_vec()).await;
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"]["code"], "request/json-syntax");
+    assert!(
+        v["error"]["help"]
+            .as_str()
+            .unwrap()
+            .contains("or no body at all"),
+        "{v}"
+    );
 
     // ---- datastores
     let source = json!({"name": "orders", "teams": ["Finance"], "database": DB, "schema": SCHEMA,

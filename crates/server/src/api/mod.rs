@@ -41,8 +41,13 @@ pub(crate) fn json_body(
     })?;
     // a UTF-8 byte-order mark is skipped, as RFC 8259 allows (the CLI skips it in files too)
     let body = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&body);
-    if optional && body.iter().all(u8::is_ascii_whitespace) {
+    // no body at all is "none" where the body is optional; whitespace alone is no JSON text, and
+    // a request that sends some says it meant to send something
+    if optional && body.is_empty() {
         return Ok(None);
+    }
+    if !body.is_empty() && body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::blank_body(optional));
     }
     serde_json::from_slice(body)
         .map(Some)
