@@ -7,11 +7,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { watch } from './watch.mjs';
 
 const env = process.env;
 const URL_ = env.PGCONNECT_URL;
 
-let browser, context, page;
+let browser, context, page, refused;
 
 before(async () => {
   browser = await chromium.launch({
@@ -22,7 +23,7 @@ before(async () => {
   // the test CA is not in Chromium's store: its errors are ignored, the connection is still TLS
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true });
   page = await context.newPage();
-  page.on('pageerror', (e) => { throw e; });
+  refused = watch(page);
 });
 
 after(async () => { await browser?.close(); });
@@ -49,4 +50,5 @@ test('over HTTPS: the login link\'s cookie is Secure, and Test Connection stream
   await page.waitForSelector('#src-result .headline', { timeout: 20000 });
   assert.match((await page.textContent('#src-result .headline')).trim(), /^Connected to PostgreSQL [0-9.]+$/);
   await page.screenshot({ path: path.join(env.OUTPUT_DIR, 'https-tested.png'), fullPage: true });
+  assert.deepEqual(refused, [], 'the page\'s Content-Security-Policy refused something');
 });

@@ -9,14 +9,20 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import { watch } from './watch.mjs';
 
 const require = createRequire(import.meta.url);
+// axe-core goes in through DevTools (evaluate), which the page's CSP does not govern: the page
+// itself may run only its own scripts
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const env = process.env;
 const URL_ = env.PGCONNECT_URL;
 const OUT = env.OUTPUT_DIR;
 
 let browser, context, page;
+let refused = []; // what the page's Content-Security-Policy refused (watch.mjs)
 let shot = 0;
 
 before(async () => {
@@ -28,7 +34,7 @@ before(async () => {
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: URL_ });
   page = await context.newPage();
-  page.on('pageerror', (e) => { throw e; });
+  refused = watch(page);
   // the one-time login link sets the session cookie and lands on the wizard
   await page.goto(env.PGCONNECT_LOGIN);
   await page.waitForSelector('#src-name');
@@ -43,7 +49,7 @@ async function snap(name, on = page) {
 
 /** axe-core over the page as it is: no serious or critical violation. */
 async function axe(name, on = page) {
-  await on.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  await on.evaluate(AXE);
   const result = await on.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [],
@@ -60,8 +66,12 @@ async function uniqueIds(name, on = page) {
   assert.deepEqual(dupes, [], `duplicate ids at ${name}`);
 }
 
-/** A screenshot, axe-core and the unique-id check, of `on` (default: the page in use). */
-async function step(name, on = page) { await snap(name, on); await axe(name, on); await uniqueIds(name, on); }
+/** A screenshot, axe-core and the unique-id check, of `on` (default: the page in use), and
+ * nothing refused by the page's Content-Security-Policy so far. */
+async function step(name, on = page) {
+  await snap(name, on); await axe(name, on); await uniqueIds(name, on);
+  assert.deepEqual(refused, [], `the page's Content-Security-Policy refused something by ${name}`);
+}
 
 async function fresh() {
   await page.goto(URL_ + '/');
@@ -92,9 +102,9 @@ async function testConnection(scope = 'src') {
 async function signedInAs({ token, link }, body) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   if (token) await context.addCookies([{ name: 'pgconnect_session', value: token, url: URL_ }]);
-  const admin = page;
+  const [admin, adminRefused] = [page, refused];
   page = await context.newPage();
-  page.on('pageerror', (e) => { throw e; });
+  refused = watch(page);
   try {
     if (link) {
       await page.goto(URL_ + link);
@@ -103,7 +113,8 @@ async function signedInAs({ token, link }, body) {
     await body();
   } finally {
     await context.close();
-    page = admin;
+    assert.deepEqual(refused, [], 'the Content-Security-Policy refused something signed in as someone else');
+    [page, refused] = [admin, adminRefused];
   }
 }
 
@@ -1023,6 +1034,44 @@ test('360 px wide: nothing overflows sideways', async () => {
     await step('narrow-360');
   } finally {
     await page.setViewportSize({ width: 1280, height: 900 });
+  }
+});
+
+test('the page runs only its own code, and no other site can frame it (Content-Security-Policy)', async () => {
+  // everything the tests above did ran under the policy, and it refused nothing
+  assert.deepEqual(refused, []);
+  const response = await page.goto(URL_ + '/');
+  await page.waitForSelector('#src-name');
+  const policy = response.headers()['content-security-policy'];
+  assert.match(policy, /script-src 'self' 'wasm-unsafe-eval' 'sha256-[A-Za-z0-9+/]+=*';/);
+  assert.match(policy, /frame-ancestors 'none'/);
+  // a script injected into the page (as an XSS would) does not run, and the refusal is seen
+  const ran = await page.evaluate(async () => {
+    const s = document.createElement('script');
+    s.textContent = 'window.injected = true';
+    document.head.append(s);
+    await new Promise((r) => setTimeout(r, 100));
+    return window.injected === true;
+  });
+  assert.equal(ran, false, 'an injected inline script ran');
+  await page.waitForTimeout(100);
+  assert.equal(refused.length, 1, refused.join('\n'));
+  assert.match(refused[0], /inline script/);
+  refused.length = 0;
+  // a page elsewhere (a blank page, with no policy of its own) frames the wizard: the browser
+  // refuses, by the wizard's frame-ancestors
+  const other = await context.newPage();
+  try {
+    const blocked = [];
+    other.on('console', (m) => blocked.push(m.text()));
+    await other.setContent(`<iframe id="f" src="${URL_}/"></iframe>`);
+    await other.waitForTimeout(1000);
+    const frame = other.frames().find((f) => f !== other.mainFrame());
+    assert.ok(frame, 'the frame is there');
+    assert.equal(await frame.$('#src-name').catch(() => null), null, 'the wizard rendered inside a frame');
+    assert.ok(blocked.some((t) => t.includes("frame-ancestors 'none'")), blocked.join('\n'));
+  } finally {
+    await other.close();
   }
 });
 

@@ -66,16 +66,20 @@ fn serve(data: &Path, extra: &[&str]) -> (Server, String, SocketAddr) {
 /// `GET url` (with `cookie`, if any) from a client that trusts only `ca` and reaches `localhost`
 /// (the certificate's name) at `addr`: the status and the Set-Cookie header.
 fn get(ca: &str, addr: SocketAddr, url: &str, cookie: Option<&str>) -> (u16, Option<String>) {
-    try_get(ca, addr, url, cookie).unwrap()
+    let (status, headers) = try_get(ca, addr, url, cookie).unwrap();
+    let set = headers
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (status, set)
 }
 
-/// [`get`], or why it failed.
+/// The status and headers of [`get`]'s request, or why it failed.
 fn try_get(
     ca: &str,
     addr: SocketAddr,
     url: &str,
     cookie: Option<&str>,
-) -> Result<(u16, Option<String>), String> {
+) -> Result<(u16, reqwest::header::HeaderMap), String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -94,11 +98,7 @@ fn try_get(
                 request = request.header("cookie", c);
             }
             let response = request.send().await.map_err(|e| format!("{e:?}"))?;
-            let set = response
-                .headers()
-                .get("set-cookie")
-                .map(|v| v.to_str().unwrap().to_owned());
-            Ok((response.status().as_u16(), set))
+            Ok((response.status().as_u16(), response.headers().clone()))
         })
 }
 
@@ -139,9 +139,11 @@ fn serving_https_with_a_certificate_from_a_private_ca() {
     // a client that connects and never says hello holds up no one (handshakes run apart)
     let silent = std::net::TcpStream::connect(addr).unwrap();
     let url = |path: &str| format!("https://localhost:{port}{path}");
-    let (status, _) = get(&pki.ca_pem, addr, &url("/healthz"), None);
+    let (status, headers) = try_get(&pki.ca_pem, addr, &url("/healthz"), None).unwrap();
     assert_eq!(status, 200);
     drop(silent);
+    // no Strict-Transport-Security unless asked for (--hsts-max-age)
+    assert!(headers.get("strict-transport-security").is_none());
 
     // the login link's session cookie is sent over HTTPS only
     let (status, cookie) = get(
@@ -219,6 +221,57 @@ fn serving_https_with_a_certificate_from_a_private_ca() {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(get(&renewed.ca_pem, addr, &health, None).0, 200);
     assert!(server.try_wait().unwrap().is_none());
+}
+
+/// `--hsts-max-age`: every answer over HTTPS tells browsers to keep to HTTPS; without
+/// `--tls-cert` the flag is refused, since a policy sent over plain HTTP is ignored.
+#[test]
+fn strict_transport_security_when_asked_for() {
+    let pki = TestPki::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let (cert, key) = (files.path().join("cert.pem"), files.path().join("key.pem"));
+    std::fs::write(&cert, &pki.server_cert_pem).unwrap();
+    std::fs::write(&key, &pki.server_key_pem).unwrap();
+    let (_server, _, addr) = serve(
+        dir.path(),
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+            "--hsts-max-age",
+            "600",
+        ],
+    );
+    for path in ["/healthz", "/", "/api/session", "/nothing.js"] {
+        let (_, headers) = try_get(
+            &pki.ca_pem,
+            addr,
+            &format!("https://localhost:{}{path}", addr.port()),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            headers["strict-transport-security"], "max-age=600",
+            "{path}"
+        );
+    }
+
+    let (code, _, stderr) = common::run(
+        keyed(Some(KEY), None)
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--hsts-max-age",
+                "600",
+                "--data-dir",
+            ])
+            .arg(dir.path()),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--tls-cert"), "{stderr}");
 }
 
 fn hangup(child: &Child) {

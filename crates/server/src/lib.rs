@@ -80,6 +80,10 @@ pub struct Config {
     /// Serve HTTPS with the certificate and key in these files (reloaded on SIGHUP); `None`:
     /// plain HTTP.
     pub tls: Option<tls::TlsFiles>,
+    /// With `tls`: send `Strict-Transport-Security: max-age=…` with every answer, so browsers
+    /// use only HTTPS for this host that long (`0` makes them forget an earlier one). `None`:
+    /// none is sent.
+    pub hsts_max_age: Option<Duration>,
 }
 
 impl Config {
@@ -98,6 +102,7 @@ impl Config {
             catalog_timeout: Duration::from_secs(120),
             catalog_queue_timeout: None,
             tls: None,
+            hsts_max_age: None,
         }
     }
 }
@@ -136,6 +141,13 @@ impl AppState {
         self.config.tls.is_some()
     }
 
+    /// The `Strict-Transport-Security` value every answer carries: only when this server serves
+    /// HTTPS itself and was given a max-age (behind a proxy that ends TLS, the proxy sends it).
+    fn hsts(&self) -> Option<HeaderValue> {
+        let age = self.config.hsts_max_age.filter(|_| self.https())?;
+        HeaderValue::from_str(&format!("max-age={}", age.as_secs())).ok()
+    }
+
     /// A one-time login link's path and query (`/login?code=…`), valid for 24 hours.
     pub async fn login_path(&self) -> Result<String, String> {
         Ok(format!(
@@ -149,6 +161,7 @@ impl AppState {
 /// logging. Tests drive it with `tower::ServiceExt::oneshot`.
 pub fn app(state: AppState) -> Router {
     let web = web::service(state.config.web_dir.as_deref());
+    let hsts = state.hsts();
     Router::new()
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
@@ -239,6 +252,20 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
+        ))
+        // pages set their own (web::page_policy); everything else runs, loads and frames nothing
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(web::NOT_A_PAGE_POLICY),
+        ))
+        // for browsers that predate CSP's frame-ancestors
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            move |_: &Response| hsts.clone(),
         ))
         .with_state(state)
 }

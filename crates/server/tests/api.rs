@@ -193,10 +193,24 @@ async fn refusals_are_json_that_says_what_and_how() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&v), "request/query");
 
-    // the page at / before the wizard is built
+    // the page at / before the wizard is built: its inline style allowed, no script, no framing
     let (status, headers, body) = send(app.clone(), "GET", "/", vec![]).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
+    let policy = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(policy.contains("style-src 'self' 'sha256-"), "{policy}");
+    assert!(
+        policy.contains("script-src 'self' 'wasm-unsafe-eval';"),
+        "{policy}"
+    );
+    // the API's answers are not pages
+    let (_, headers, _) = send(app.clone(), "GET", "/healthz", vec![]).await;
+    assert_eq!(
+        headers[header::CONTENT_SECURITY_POLICY],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+    assert!(headers.get(header::STRICT_TRANSPORT_SECURITY).is_none());
     assert!(
         String::from_utf8(body)
             .unwrap()
@@ -267,7 +281,8 @@ async fn the_wizard_is_served_when_built() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("index.html"),
-        "<!doctype html><title>wizard</title>",
+        "<!doctype html><title>wizard</title><script type=module>alert(1)</script>\
+         <script src=/app.js></script>",
     )
     .unwrap();
     std::fs::write(dir.path().join("app.js"), "console.log(1)").unwrap();
@@ -276,11 +291,54 @@ async fn the_wizard_is_served_when_built() {
         ..quick()
     })
     .await);
-    let (status, _, body) = send(app.clone(), "GET", "/", vec![]).await;
+    let (status, headers, body) = send(app.clone(), "GET", "/", vec![]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(String::from_utf8(body).unwrap().contains("wizard"));
+    // the page runs its own files and its inline loader (by its SHA-256 of `alert(1)`), and
+    // nobody frames it
+    let policy = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(
+        policy.contains(
+            "script-src 'self' 'wasm-unsafe-eval' 'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI=';"
+        ),
+        "{policy}"
+    );
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
+    // a rebuild while the server runs: the next answer carries the new loader's hash
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<!doctype html><title>wizard</title><script type=module>a\r\nb</script>",
+    )
+    .unwrap();
+    let (_, headers, _) = send(app.clone(), "GET", "/datastores/7", vec![]).await;
+    let policy = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(
+        policy
+            .contains("'wasm-unsafe-eval' 'sha256-fhj3NzEbLcOy8mndeDlrA1HxT7Zu+oefdoyyMYGIPHg=';"),
+        "{policy}"
+    );
+    // a page the browser has kept: the 304 carries the page's policy too (a browser puts a
+    // 304's headers on its copy)
+    let modified = headers[header::LAST_MODIFIED].to_str().unwrap();
+    let (status, kept, _) = common::call(
+        &app,
+        "GET",
+        "/",
+        None,
+        &[("if-modified-since", modified)],
+        vec![],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    assert_eq!(kept[header::CONTENT_SECURITY_POLICY], policy);
     let (status, headers, _) = send(app.clone(), "GET", "/app.js", vec![]).await;
     assert_eq!(status, StatusCode::OK);
+    // not a page: nothing may run in it
+    assert_eq!(
+        headers[header::CONTENT_SECURITY_POLICY],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
     assert!(
         headers[header::CONTENT_TYPE]
             .to_str()

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use pgconnect_server::Config;
 use pgconnect_server::registry::restore;
@@ -58,6 +59,11 @@ pub struct Args {
     /// The certificate's private key (PEM, unencrypted; keep it readable by the server only).
     #[arg(long, requires = "tls_cert", value_name = "FILE")]
     tls_key: Option<PathBuf>,
+    /// With --tls-cert: tell browsers, in every answer, to use only HTTPS for this host name for
+    /// this many seconds (Strict-Transport-Security; a year is 31536000). Start small: a browser
+    /// that saw it refuses plain HTTP on this name until it ends. 0 makes browsers forget it.
+    #[arg(long, requires = "tls_cert", value_name = "SECONDS")]
+    hsts_max_age: Option<u64>,
     /// The address people open, for the links the server prints (e.g.
     /// https://pgconnect.example.com:8443, the name in the certificate). Default: the scheme and
     /// --addr.
@@ -146,6 +152,7 @@ pub fn run(args: &Args) -> Result<Outcome, Unreadable> {
         catalog_queue_timeout,
         catalog_statement_timeout,
         tls,
+        hsts_max_age: args.hsts_max_age.map(Duration::from_secs),
         ..Config::new(location.clone(), keys)
     };
     init_logging();
