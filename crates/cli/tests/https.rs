@@ -102,19 +102,25 @@ fn try_get(
         })
 }
 
+/// A certificate and its key written to `cert.pem` and `key.pem` in a new temp directory (kept
+/// while the returned guard lives): the directory and the two paths.
+fn pem_files(cert: &str, key: &str) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let files = tempfile::tempdir().unwrap();
+    let (c, k) = (files.path().join("cert.pem"), files.path().join("key.pem"));
+    std::fs::write(&c, cert).unwrap();
+    std::fs::write(&k, key).unwrap();
+    (files, c, k)
+}
+
 #[test]
 fn serving_https_with_a_certificate_from_a_private_ca() {
     let pki = TestPki::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let files = tempfile::tempdir().unwrap();
-    let (cert, key, ca, other_ca) = (
-        files.path().join("cert.pem"),
-        files.path().join("key.pem"),
+    let (files, cert, key) = pem_files(&pki.server_cert_pem, &pki.server_key_pem);
+    let (ca, other_ca) = (
         files.path().join("ca.pem"),
         files.path().join("other-ca.pem"),
     );
-    std::fs::write(&cert, &pki.server_cert_pem).unwrap();
-    std::fs::write(&key, &pki.server_key_pem).unwrap();
     std::fs::write(&ca, &pki.ca_pem).unwrap();
     std::fs::write(&other_ca, &pki.other_ca_pem).unwrap();
     let (mut server, printed, addr) = serve(
@@ -229,10 +235,7 @@ fn serving_https_with_a_certificate_from_a_private_ca() {
 fn strict_transport_security_when_asked_for() {
     let pki = TestPki::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let files = tempfile::tempdir().unwrap();
-    let (cert, key) = (files.path().join("cert.pem"), files.path().join("key.pem"));
-    std::fs::write(&cert, &pki.server_cert_pem).unwrap();
-    std::fs::write(&key, &pki.server_key_pem).unwrap();
+    let (_files, cert, key) = pem_files(&pki.server_cert_pem, &pki.server_key_pem);
     let (_server, _, addr) = serve(
         dir.path(),
         &[
@@ -351,10 +354,7 @@ fn bad_certificate_files_are_refused_with_what_to_give() {
 #[test]
 fn the_public_url_names_the_printed_links() {
     let pki = TestPki::new().unwrap();
-    let files = tempfile::tempdir().unwrap();
-    let (cert, key) = (files.path().join("c.pem"), files.path().join("k.pem"));
-    std::fs::write(&cert, &pki.server_cert_pem).unwrap();
-    std::fs::write(&key, &pki.server_key_pem).unwrap();
+    let (_files, cert, key) = pem_files(&pki.server_cert_pem, &pki.server_key_pem);
     let data = tempfile::tempdir().unwrap();
     let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
     let flags = [
@@ -442,10 +442,7 @@ fn a_certificate_that_expires_soon_is_warned_about() {
         .unwrap()
         .as_secs() as i64;
     let (cert, key) = self_signed(&["localhost"], now - 86_400, now + 3 * 86_400 - 60).unwrap();
-    let files = tempfile::tempdir().unwrap();
-    let (c, k) = (files.path().join("c.pem"), files.path().join("k.pem"));
-    std::fs::write(&c, cert).unwrap();
-    std::fs::write(&k, key).unwrap();
+    let (_files, c, k) = pem_files(&cert, &key);
     let data = tempfile::tempdir().unwrap();
     let flags = [
         "--tls-cert",
